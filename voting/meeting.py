@@ -1,0 +1,318 @@
+"""The item state machine: draft → open → closed → revealed.
+
+Pure functions over plain values (no Flask, no database). The web layer asks this module whether
+a secretary's move is legal and what the new state is; it then writes the result and the audit
+entry itself.
+
+Legal moves (``TRANSITIONS``)::
+
+    draft  --open-->   open      voting starts
+    open   --close-->  closed    voting stops
+    closed --reveal--> revealed  the result is shown on the projector (final)
+    closed --reopen--> open      undo of a close
+    open   --reset-->  draft     discard the item's ballots and start again
+    closed --reset-->  draft
+
+Every refusal is a ``MoveRefused`` (a ``ValueError``) with a machine-readable ``code``:
+
+=====================  ======================================================================
+code                   meaning
+=====================  ======================================================================
+``bad_state``          the state is not one of draft / open / closed / revealed
+``bad_action``         the action is not one of open / close / reveal / reopen / reset
+``already_open``       open or reopen on an open item
+``already_closed``     close on a closed item
+``already_draft``      reset on a draft item (nothing to discard)
+``already_revealed``   any move on a revealed item: a revealed result cannot be changed
+``not_draft``          open on a closed item (use reopen)
+``not_open``           close on a draft item (it was never opened)
+``not_closed``         reveal or reopen on an item that is not closed
+``unknown_item``       a batch names an id the meeting does not have
+``empty``              a batch names no item
+``duplicate_item``     a batch names the same item twice
+``no_quorum``          too few members present to open voting
+``bad_quorum``         negative counts or a ratio outside 0..1
+=====================  ======================================================================
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from fractions import Fraction
+from types import MappingProxyType
+
+__all__ = [
+    "TRANSITIONS",
+    "Action",
+    "MoveRefused",
+    "State",
+    "check_quorum",
+    "due_to_close",
+    "next_state",
+    "plan",
+    "quorum_met",
+    "seconds_left",
+    "voting_open",
+]
+
+
+class State(StrEnum):
+    """The state of one item."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    REVEALED = "revealed"
+
+
+class Action(StrEnum):
+    """A secretary's move on an item."""
+
+    OPEN = "open"  # draft → open: voting starts
+    CLOSE = "close"  # open → closed: voting stops
+    REVEAL = "reveal"  # closed → revealed: result shown on the projector
+    REOPEN = "reopen"  # closed → open: undo of a close (not after reveal)
+    RESET = "reset"  # open | closed → draft: discard the item's ballots (not after reveal)
+
+
+class MoveRefused(ValueError):
+    """A move that is not allowed, with a machine-readable code and a readable message."""
+
+    code: str
+    message: str
+    item: int | None
+
+    def __init__(self, code: str, message: str, item: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.item = item
+
+    def __repr__(self) -> str:
+        return f"MoveRefused({self.code!r}, {self.message!r}, item={self.item!r})"
+
+
+TRANSITIONS: Mapping[tuple[State, Action], State] = MappingProxyType(
+    {
+        (State.DRAFT, Action.OPEN): State.OPEN,
+        (State.OPEN, Action.CLOSE): State.CLOSED,
+        (State.CLOSED, Action.REVEAL): State.REVEALED,
+        (State.CLOSED, Action.REOPEN): State.OPEN,
+        (State.OPEN, Action.RESET): State.DRAFT,
+        (State.CLOSED, Action.RESET): State.DRAFT,
+    }
+)
+
+# What each action needs, for the second half of a refusal message.
+_NEEDS: Mapping[Action, str] = MappingProxyType(
+    {
+        Action.OPEN: "only a draft item can be opened",
+        Action.CLOSE: "only an open item can be closed",
+        Action.REVEAL: "only a closed item can be revealed",
+        Action.REOPEN: "only a closed item can be reopened",
+        Action.RESET: "only an open or closed item can be reset",
+    }
+)
+
+# How the item's current state reads in a refusal message.
+_IS: Mapping[State, str] = MappingProxyType(
+    {
+        State.DRAFT: "is a draft and was never opened",
+        State.OPEN: "is open",
+        State.CLOSED: "is closed",
+        State.REVEALED: "is already revealed: a revealed result cannot be changed",
+    }
+)
+
+# Refusal codes for the illegal (state, action) pairs outside a revealed item.
+_CODES: Mapping[tuple[State, Action], str] = MappingProxyType(
+    {
+        (State.DRAFT, Action.CLOSE): "not_open",
+        (State.DRAFT, Action.REVEAL): "not_closed",
+        (State.DRAFT, Action.REOPEN): "not_closed",
+        (State.DRAFT, Action.RESET): "already_draft",
+        (State.OPEN, Action.OPEN): "already_open",
+        (State.OPEN, Action.REVEAL): "not_closed",
+        (State.OPEN, Action.REOPEN): "already_open",
+        (State.CLOSED, Action.OPEN): "not_draft",
+        (State.CLOSED, Action.CLOSE): "already_closed",
+    }
+)
+
+# Extra advice for refusals where another action does what was meant.
+_HINTS: Mapping[tuple[State, Action], str] = MappingProxyType(
+    {
+        (State.OPEN, Action.REVEAL): " Close voting first.",
+        (State.CLOSED, Action.OPEN): " Use reopen to resume voting on a closed item.",
+        (State.DRAFT, Action.RESET): " There is nothing to discard.",
+    }
+)
+
+
+def _subject(item: int | None) -> str:
+    """How a message names the item: ``Item 7`` or ``This item``."""
+    return "This item" if item is None else f"Item {item}"
+
+
+def _parse_state(state: State | str, item: int | None = None) -> State:
+    """Turn a state or its string into a ``State``, or refuse with ``bad_state``."""
+    try:
+        return State(state)
+    except (ValueError, TypeError):
+        known = ", ".join(s.value for s in State)
+        raise MoveRefused(
+            "bad_state",
+            f"{_subject(item)} has an unknown state {state!r}; expected one of {known}.",
+            item,
+        ) from None
+
+
+def _parse_action(action: Action | str) -> Action:
+    """Turn an action or its string into an ``Action``, or refuse with ``bad_action``."""
+    try:
+        return Action(action)
+    except (ValueError, TypeError):
+        known = ", ".join(a.value for a in Action)
+        raise MoveRefused(
+            "bad_action", f"Unknown action {action!r}; expected one of {known}.", None
+        ) from None
+
+
+def _refusal(state: State, action: Action, item: int | None) -> MoveRefused:
+    """The reason why ``action`` is not allowed on an item in ``state``."""
+    code = "already_revealed" if state is State.REVEALED else _CODES[(state, action)]
+    hint = _HINTS.get((state, action), "")
+    is_ = _IS[state]
+    if code in ("already_open", "already_closed"):
+        is_ = is_.replace("is ", "is already ", 1)
+    if state is State.REVEALED:
+        message = f"{_subject(item)} {is_}."
+    else:
+        message = f"{_subject(item)} {is_}; {_NEEDS[action]}.{hint}"
+    return MoveRefused(code, message, item)
+
+
+def _move(state: State | str, action: Action | str, item: int | None) -> State:
+    """``next_state`` for a named item (the item goes into the refusal)."""
+    current = _parse_state(state, item)
+    act = _parse_action(action)
+    target = TRANSITIONS.get((current, act))
+    if target is None:
+        raise _refusal(current, act, item)
+    return target
+
+
+def next_state(state: State | str, action: Action | str) -> State:
+    """Return the state an item moves to when ``action`` is applied in ``state``.
+
+    Raises ``MoveRefused`` with a readable reason for every illegal move, and with code
+    ``bad_state`` / ``bad_action`` for a state or action that does not exist.
+    """
+    return _move(state, action, None)
+
+
+def _is_id(item: object) -> bool:
+    """True for a plain integer id (``bool`` is not an id)."""
+    return isinstance(item, int) and not isinstance(item, bool)
+
+
+def plan(
+    states: Mapping[int, State | str], ids: Sequence[int], action: Action | str
+) -> dict[int, State]:
+    """Plan one batch move: ``{id: new_state}`` for every id, or a ``MoveRefused``.
+
+    All-or-nothing: the ids must be non-empty (``empty``), each known (``unknown_item``), none
+    twice (``duplicate_item``), and every move legal; the first bad id is refused by name and
+    nothing is returned for the others.
+    """
+    act = _parse_action(action)
+    if not ids:
+        raise MoveRefused("empty", f"No items were given to {act.value}.", None)
+    result: dict[int, State] = {}
+    for item in ids:
+        if not _is_id(item) or item not in states:
+            raise MoveRefused(
+                "unknown_item",
+                f"Item {item!r} is not an item of this meeting.",
+                item if _is_id(item) else None,
+            )
+        if item in result:
+            raise MoveRefused("duplicate_item", f"Item {item} is listed more than once.", item)
+        result[item] = _move(states[item], act, item)
+    return result
+
+
+def _threshold(expected: int, ratio: float | Fraction) -> Fraction:
+    """``expected * ratio`` exactly, after checking the inputs."""
+    if not _is_id(expected) or expected < 0:
+        raise MoveRefused(
+            "bad_quorum", f"The expected count must be a whole number ≥ 0, not {expected!r}."
+        )
+    try:
+        exact = Fraction(str(ratio)) if isinstance(ratio, float) else Fraction(ratio)
+    except (ValueError, TypeError, ZeroDivisionError):
+        exact = Fraction(-1)
+    if not 0 <= exact <= 1:
+        raise MoveRefused("bad_quorum", f"The quorum ratio must be between 0 and 1, not {ratio!r}.")
+    # A float like 2/3 arrives as 0.6666666666666666; read it back as the fraction meant.
+    return expected * exact.limit_denominator(10**6)
+
+
+def _check_present(present: int) -> None:
+    """Refuse a present count that is not a whole number ≥ 0."""
+    if not _is_id(present) or present < 0:
+        raise MoveRefused(
+            "bad_quorum", f"The present count must be a whole number ≥ 0, not {present!r}."
+        )
+
+
+def quorum_met(present: int, expected: int, ratio: float = 0.5) -> bool:
+    """True when ``present > expected * ratio`` (strictly more than half by default).
+
+    Exact arithmetic: with 60 expected, 31 are needed; with 61, also 31; with ratio 2/3 and 60
+    expected, 41. Raises ``MoveRefused("bad_quorum")`` for negative counts or a ratio outside 0..1.
+    """
+    _check_present(present)
+    return present > _threshold(expected, ratio)
+
+
+def check_quorum(
+    present: int, expected: int, ratio: float = 0.5, *, override: bool = False
+) -> None:
+    """Refuse to open voting without a quorum, unless the secretary overrides.
+
+    Raises ``MoveRefused("no_quorum", ...)`` with a message such as "Only 30 of 60 expected
+    members are present; more than 30 are needed to open voting."
+    """
+    if quorum_met(present, expected, ratio) or override:
+        return
+    floor = math.floor(_threshold(expected, ratio))
+    verb = "is" if present == 1 else "are"
+    raise MoveRefused(
+        "no_quorum",
+        f"Only {present} of {expected} expected members {verb} present; "
+        f"more than {floor} are needed to open voting.",
+    )
+
+
+def voting_open(state: State | str) -> bool:
+    """True only for an open item (an unknown state is not open)."""
+    return state == State.OPEN
+
+
+def seconds_left(closes_at: float | None, now: float) -> int | None:
+    """Whole seconds left on a countdown (rounded up, never negative); None without one."""
+    if closes_at is None:
+        return None
+    return max(0, math.ceil(closes_at - now))
+
+
+def due_to_close(items: Mapping[int, tuple[State | str, float | None]], now: float) -> list[int]:
+    """Ids of open items whose countdown (``closes_at``, epoch seconds) has run out, sorted."""
+    return sorted(
+        item
+        for item, (state, closes_at) in items.items()
+        if voting_open(state) and closes_at is not None and closes_at <= now
+    )
