@@ -1,0 +1,210 @@
+"""ceping (测评): the app factory, the Socket.IO instance and the command line.
+
+    python app.py serve [--host 0.0.0.0] [--port 5000] [--async-mode eventlet|gevent|threading]
+    python app.py verify          # check the audit chain and recount every closed item
+    python app.py token           # print the admin token
+
+This is the only module that knows which async mode runs: it monkey-patches before anything
+else is imported, and hands the store a runtime that fits.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def _requested_mode(argv: list[str]) -> str:
+    for n, arg in enumerate(argv):
+        if arg == "--async-mode" and n + 1 < len(argv):
+            return argv[n + 1]
+        if arg.startswith("--async-mode="):
+            return arg.split("=", 1)[1]
+    return "eventlet"
+
+
+if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "serve":
+    _MODE = _requested_mode(sys.argv)
+    if _MODE == "eventlet":
+        import eventlet
+
+        eventlet.monkey_patch()
+    elif _MODE == "gevent":
+        from gevent import monkey
+
+        monkey.patch_all()
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import secrets  # noqa: E402
+import socket  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from flask import Flask  # noqa: E402
+from flask_socketio import SocketIO  # noqa: E402
+
+from display.events import ConsoleNamespace, ScreenNamespace  # noqa: E402
+from display.push import Pusher  # noqa: E402
+from voting import api, events, voter  # noqa: E402
+from voting.context import Ceping  # noqa: E402
+from voting.store import Store  # noqa: E402
+from voting.writer import Runtime, threaded_runtime  # noqa: E402
+
+socketio = SocketIO()
+
+MAX_MESSAGE = 256 * 1024  # the largest Socket.IO message or HTTP body accepted
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. `config` overrides settings (tests pass a temporary instance folder)."""
+    instance = (config or {}).get("INSTANCE") or os.environ.get("CEPING_INSTANCE")
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance).resolve()) if instance else None,
+        instance_relative_config=True,
+    )
+    app.config.from_mapping(
+        ASYNC_MODE="threading",  # `serve` chooses eventlet or gevent
+        ADMIN_TOKEN=os.environ.get("CEPING_ADMIN_TOKEN"),
+        PUBLIC_URL=os.environ.get("CEPING_PUBLIC_URL"),
+        PUSH_INTERVAL=0.1,
+        CLOCK_INTERVAL=1.0,
+        MAX_CONTENT_LENGTH=MAX_MESSAGE,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(config or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.setdefault("DATABASE", str(Path(app.instance_path) / "ceping.sqlite"))
+    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _instance_secret(app, "secret_key")
+    admin_token = app.config["ADMIN_TOKEN"] or _instance_secret(app, "admin_token")
+
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        max_http_buffer_size=MAX_MESSAGE,
+        ping_interval=25,
+        ping_timeout=20,
+        logger=False,
+        engineio_logger=False,
+    )
+    store = Store(app.config["DATABASE"], runtime_for(socketio))
+    ceping = Ceping(store=store, admin_token=admin_token, socketio=socketio)
+    app.extensions["ceping"] = ceping
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(voter.bp)
+    socketio.on_namespace(events.VoterNamespace(events.NAMESPACE))
+    socketio.on_namespace(ScreenNamespace("/screen"))
+    socketio.on_namespace(ConsoleNamespace("/console"))
+    app.extensions["ceping.pusher"] = Pusher(app, ceping, app.config["PUSH_INTERVAL"])
+    if app.config["CLOCK_INTERVAL"]:
+        socketio.start_background_task(events.clock, app, app.config["CLOCK_INTERVAL"])
+
+    @app.get("/healthz")
+    def healthz():
+        return {"ok": True}
+
+    return app
+
+
+def _instance_secret(app: Flask, name: str) -> str:
+    """A random secret kept in the instance folder, made on first start."""
+    path = Path(app.instance_path) / name
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(24)
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return value
+
+
+def runtime_for(sio: SocketIO) -> Runtime:
+    """How the store's writer runs under the server's async mode."""
+    mode = sio.async_mode
+    if mode not in ("eventlet", "gevent"):
+        return threaded_runtime()
+    eio = sio.server.eio
+    if mode == "eventlet":
+        from eventlet import tpool
+
+        offload = tpool.execute
+    else:
+        import gevent
+
+        def offload(fn, *args):
+            return gevent.get_hub().threadpool.apply(fn, args)
+
+    return Runtime(
+        spawn=sio.start_background_task,
+        queue=eio.create_queue,
+        event=eio.create_event,
+        offload=offload,
+    )
+
+
+def lan_address() -> str:
+    """The address phones on the venue Wi-Fi should use (no packet is sent)."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("10.255.255.255", 1))
+        return probe.getsockname()[0]
+    except OSError:
+        return "127.0.0.1"
+    finally:
+        probe.close()
+
+
+def _raise_file_limit() -> int:
+    """Lift the open-files limit to its hard maximum: every phone holds a socket."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def serve(args: argparse.Namespace) -> None:
+    app = create_app({"ASYNC_MODE": args.async_mode})
+    limit = _raise_file_limit()
+    host_shown = lan_address() if args.host in ("0.0.0.0", "::") else args.host
+    token = app.extensions["ceping"].admin_token
+    print(f"ceping serving on http://{host_shown}:{args.port}/ ({args.async_mode})", flush=True)
+    print(f"  admin token: {token}", flush=True)
+    print(f"  database:    {app.config['DATABASE']}", flush=True)
+    kwargs: dict[str, Any] = {"log_output": args.access_log}
+    if args.async_mode == "eventlet":
+        kwargs["max_size"] = max(limit, 1024)  # eventlet's default is 1,024 connections
+    socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, **kwargs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="app.py", description="ceping (测评)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_serve = sub.add_parser("serve", help="run the server")
+    p_serve.add_argument("--host", default="0.0.0.0")
+    p_serve.add_argument("--port", type=int, default=5000)
+    p_serve.add_argument(
+        "--async-mode", choices=("eventlet", "gevent", "threading"), default="eventlet"
+    )
+    p_serve.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    sub.add_parser("verify", help="check the audit chain and recount every closed item")
+    sub.add_parser("token", help="print the admin token")
+    args = parser.parse_args(argv)
+
+    if args.command == "serve":
+        serve(args)
+        return 0
+    app = create_app({"CLOCK_INTERVAL": 0})
+    if args.command == "token":
+        print(app.extensions["ceping"].admin_token)
+        return 0
+    problems = app.extensions["ceping"].store.verify()
+    for problem in problems:
+        print(f"FAIL {problem}")
+    print("verify: OK" if not problems else f"verify: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

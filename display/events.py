@@ -1,0 +1,75 @@
+"""Socket.IO for the projector (`/screen`) and the secretary's console (`/console`).
+
+Both only listen: the console acts through the HTTP API. Neither namespace accepts a phone's
+card; the projector needs its meeting's screen key (in the projector URL) or the admin token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request, session
+from flask_socketio import Namespace, emit, join_room
+
+from display import views
+from voting.auth import token_ok
+from voting.context import ceping
+from voting.store import NotFound
+
+
+def _meeting_id(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return None
+    return value
+
+
+def _is_admin(auth: Any) -> bool:
+    if session.get("admin") is True:
+        return True
+    return isinstance(auth, dict) and token_ok(auth.get("token"), ceping().admin_token)
+
+
+class ScreenNamespace(Namespace):
+    """The projector: connect with `auth={"meeting": id, "key": screen key}`."""
+
+    def on_connect(self, auth: Any = None) -> None:
+        """Sent by: the projector page. Hears: this projector gets `meeting`, `turnout` and the
+        revealed `results` now, and from then on every change of its meeting."""
+        store = ceping().store
+        meeting_id = _meeting_id(auth.get("meeting")) if isinstance(auth, dict) else None
+        if meeting_id is None:
+            raise ConnectionRefusedError("Name a meeting.", {"error": "bad_auth"})
+        try:
+            m = store.meeting(meeting_id)
+        except NotFound:
+            raise ConnectionRefusedError("No such meeting.", {"error": "unknown_meeting"}) from None
+        if not (token_ok(auth.get("key"), m["screen_key"]) or _is_admin(auth)):
+            raise ConnectionRefusedError("Wrong screen key.", {"error": "unauthorized"})
+        join_room(f"screen:{meeting_id}")
+        emit("meeting", views.screen_meeting(store, meeting_id))
+        emit("turnout", views.turnout(store, meeting_id, live=m["live_tallies"]))
+        emit("results", views.revealed_results(store, meeting_id))
+
+
+class ConsoleNamespace(Namespace):
+    """The secretary's console: connect with `auth={"token": admin token}` or a console login."""
+
+    def on_connect(self, auth: Any = None) -> None:
+        """Sent by: the console page. Refused without the admin token. Hears: nobody yet."""
+        if not _is_admin(auth):
+            raise ConnectionRefusedError(
+                "The console needs the admin token.", {"error": "unauthorized"}
+            )
+
+    def on_watch(self, data: Any = None) -> dict[str, Any]:
+        """Sent by: the console, `{"meeting": id}`. Acks the meeting with its items and turnout;
+        from then on this console hears `meeting`, `turnout` and `results` for it."""
+        meeting_id = _meeting_id(data.get("meeting")) if isinstance(data, dict) else None
+        if meeting_id is None:
+            return {"ok": False, "error": "bad_payload", "message": "Send {meeting: id}."}
+        try:
+            m = ceping().store.meeting(meeting_id)
+        except NotFound as exc:
+            return {"ok": False, "error": exc.code, "message": exc.message}
+        join_room(f"console:{meeting_id}")
+        return {"ok": True, "meeting": m, "sid": request.sid}

@@ -1,0 +1,84 @@
+"""Live pushes to the projector and the console, coalesced.
+
+Votes and check-ins only mark a meeting as changed; one background task sends each changed
+meeting's turnout at most once per `interval` (0.1 s by default) to the `screen:<id>` and
+`console:<id>` rooms. Phones never receive these. State changes of items (open, close, reveal)
+are sent at once, and a reveal sends the result to the projector immediately.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from display import views
+from voting.context import Ceping
+from voting.signals import cards_changed, items_moved, votes_recorded
+
+SCREEN = "/screen"
+CONSOLE = "/console"
+
+
+class Pusher:
+    def __init__(self, flask_app: Any, app: Ceping, interval: float = 0.1):
+        self.flask_app = flask_app
+        self.app = app
+        self.interval = interval
+        self.dirty: set[int] = set()
+        self.pushes = 0
+        self._last = 0.0
+        self._wake: Any = None
+        self._live: dict[int, bool] = {}
+        votes_recorded.connect(self.mark, sender=flask_app, weak=False)
+        cards_changed.connect(self.mark, sender=flask_app, weak=False)
+        items_moved.connect(self.moved, sender=flask_app, weak=False)
+
+    def mark(self, sender: Any = None, *, meeting_id: int, **_: Any) -> None:
+        """Note that a meeting's turnout changed; it goes out with the next push."""
+        self.dirty.add(meeting_id)
+        if self._wake is None:
+            self._wake = self.app.socketio.server.eio.create_event()
+            self.app.socketio.start_background_task(self._loop)
+        self._wake.set()
+
+    def moved(self, sender: Any = None, *, meeting_id: int, action: str, **_: Any) -> None:
+        """Items changed state: send the new picture now, and the result on reveal."""
+        store, emit = self.app.store, self.app.socketio.emit
+        picture = views.screen_meeting(store, meeting_id)
+        emit("meeting", picture, to=f"screen:{meeting_id}", namespace=SCREEN)
+        emit("meeting", picture, to=f"console:{meeting_id}", namespace=CONSOLE)
+        if action == "reveal":
+            shown = views.revealed_results(store, meeting_id)
+            emit("results", shown, to=f"screen:{meeting_id}", namespace=SCREEN)
+            emit("results", shown, to=f"console:{meeting_id}", namespace=CONSOLE)
+        self.mark(meeting_id=meeting_id)
+
+    def flush(self, meeting_id: int) -> None:
+        """Send one meeting's turnout to its projector and console rooms."""
+        live = self._live.get(meeting_id)
+        if live is None:
+            live = self._live[meeting_id] = self.app.store.meeting(meeting_id)["live_tallies"]
+        payload = views.turnout(self.app.store, meeting_id, live=live)
+        payload["sent_at"] = time.time()
+        emit = self.app.socketio.emit
+        emit("turnout", payload, to=f"screen:{meeting_id}", namespace=SCREEN)
+        emit("turnout", payload, to=f"console:{meeting_id}", namespace=CONSOLE)
+        self.pushes += 1
+
+    def _loop(self) -> None:
+        sleep = self.app.socketio.sleep
+        while not self.app.stopping.is_set():
+            self._wake.wait(1.0)
+            if not self.dirty:
+                continue
+            self._wake.clear()
+            pause = self._last + self.interval - time.monotonic()
+            if pause > 0:
+                sleep(pause)
+            meetings, self.dirty = self.dirty, set()
+            for meeting_id in meetings:
+                try:
+                    self.flush(meeting_id)
+                except Exception:  # one meeting's failure must not stop the others' pushes
+                    self.flask_app.logger.exception("turnout push failed")
+            self._last = time.monotonic()

@@ -1,0 +1,123 @@
+"""Socket.IO for phones: the `/voter` namespace, and the `state` pushes they receive.
+
+Handlers parse and validate, call the store, and answer with an ack. A phone never receives a
+tally: only the open items, the options, and which of them this card has voted on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from flask_socketio import Namespace, emit, join_room
+
+from voting import cards, settings
+from voting.context import Ceping, ceping
+from voting.settings import BadInput
+from voting.signals import cards_changed, items_moved, votes_recorded
+from voting.store import NotFound, Refused
+
+NAMESPACE = "/voter"
+
+
+def _fail(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"ok": False, "error": code, "message": message, **extra}
+
+
+class VoterNamespace(Namespace):
+    """The phones' namespace: connect with `auth={"token": <card token>, "device"?: id}`."""
+
+    def on_connect(self, auth: Any = None) -> None:
+        """Sent by: a phone (the ballot page, or a script with a card token).
+
+        Refused (connect_error with `data.error`) for an unknown, withdrawn or bound card.
+        Hears: this phone alone gets `state`; the console and projector get the new 实到
+        (coalesced) when this is the card's first use.
+        """
+        token = auth.get("token") if isinstance(auth, dict) else None
+        device = auth.get("device") if isinstance(auth, dict) else None
+        device = device or request.cookies.get(cards.DEVICE_COOKIE)
+        app = ceping()
+        try:
+            card, decision = app.store.use_card(token, cards.device_key(device))
+        except NotFound as exc:
+            raise ConnectionRefusedError(exc.message, {"error": "unknown_card"}) from None
+        if not decision.ok:
+            raise ConnectionRefusedError(decision.message, {"error": decision.error})
+        app.voters.add(request.sid, card["id"], card["meeting_id"])
+        join_room(f"voters:{card['meeting_id']}")
+        emit("state", app.store.voter_state(card["id"]))
+        if decision.check_in:
+            cards_changed.send(current_app._get_current_object(), meeting_id=card["meeting_id"])
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        """Sent by: the server when a phone goes away. Hears: nobody."""
+        ceping().voters.drop(request.sid)
+
+    def on_state(self, data: Any = None) -> dict[str, Any]:
+        """Sent by: a phone that wants its state again (after a resume). Hears: this phone (ack)."""
+        app = ceping()
+        held = app.voters.card_of(request.sid)
+        if held is None:
+            return _fail("not_connected", "Reconnect with your card.")
+        return {"ok": True, "state": app.store.voter_state(held[0])}
+
+    def on_vote(self, data: Any = None) -> dict[str, Any]:
+        """Sent by: a phone, `{"votes": [{"item", "choice", "ballot", "aspect"?}]}`.
+
+        All votes of one message are kept or none. Acked after the commit with
+        `{"ok": true, "votes": ["recorded" | "unchanged" | "changed", ...]}`, or
+        `{"ok": false, "error", "message", "item"?}`. Hears: this card's other tabs get `state`;
+        the console and projector get turnout, coalesced (never one push per vote).
+        """
+        app = ceping()
+        held = app.voters.card_of(request.sid)
+        if held is None:
+            return _fail("not_connected", "Reconnect with your card.")
+        card_id, meeting_id = held
+        try:
+            statuses = app.store.cast(card_id, settings.votes(data))
+        except BadInput as exc:
+            return _fail(exc.code, exc.message)
+        except Refused as exc:
+            return _fail(exc.code, exc.message, item=exc.item)
+        if "recorded" in statuses or "changed" in statuses:
+            votes_recorded.send(current_app._get_current_object(), meeting_id=meeting_id)
+            others = [sid for sid in app.voters.sids(card_id) if sid != request.sid]
+            if others:
+                state = app.store.voter_state(card_id)
+                for sid in others:
+                    emit("state", state, to=sid)
+        return {"ok": True, "votes": statuses}
+
+
+def push_states(app: Ceping, meeting_id: int) -> None:
+    """Send every connected phone of a meeting its own `state` (after items changed)."""
+    connected = app.voters.cards(meeting_id)
+    if not connected:
+        return
+    states = app.store.voter_states(meeting_id, connected)
+    for card_id, state in states.items():
+        for sid in app.voters.sids(card_id):
+            app.socketio.emit("state", state, to=sid, namespace=NAMESPACE)
+
+
+def disconnect_card(app: Ceping, card_id: int) -> None:
+    """Disconnect the phones holding a card the secretary released or withdrew."""
+    for sid in app.voters.sids(card_id):
+        app.socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
+def clock(flask_app: Any, interval: float = 1.0) -> None:
+    """Background task: close items whose countdown has run out, and tell everyone."""
+    app: Ceping = flask_app.extensions["ceping"]
+    while not app.stopping.is_set():
+        app.socketio.sleep(interval)
+        try:
+            closed = app.store.close_due()
+        except Exception:  # the clock must keep going; the next tick tries again
+            flask_app.logger.exception("countdown check failed")
+            continue
+        for meeting_id, ids in closed:
+            items_moved.send(flask_app, meeting_id=meeting_id, action="close", items=ids)
+            push_states(app, meeting_id)

@@ -1,0 +1,271 @@
+"""Validation of the data a secretary sends: meeting settings, items, card requests, votes.
+
+Pure functions: each takes decoded JSON and returns clean values or raises `BadInput` with a
+readable message that names the field. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from voting import rules
+
+MAX_TITLE = 200
+MAX_TEXT = 200
+MAX_EXPECTED = 10_000
+MAX_ITEMS = 500
+MAX_CARDS = 5_000
+MAX_VOTES = 500
+KINDS = ("oral", "written", "other")
+GROUP_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+DEFAULT_ASPECTS = ("总体评价",)
+
+
+class BadInput(ValueError):
+    """Input that cannot be used; `message` says which field and why."""
+
+    def __init__(self, message: str, code: str = "bad_input"):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _obj(data: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise BadInput(f"{what} must be a JSON object.")
+    return data
+
+
+def _no_extra(data: Mapping[str, Any], allowed: set[str], what: str) -> None:
+    extra = sorted(str(k) for k in data if k not in allowed)
+    if extra:
+        raise BadInput(f"Unknown field(s) in {what}: {', '.join(extra)}.")
+
+
+def text(value: Any, field: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
+    """A trimmed string of at most `limit` characters."""
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise BadInput(f"'{field}' must be a string.")
+    value = value.strip()
+    if required and not value:
+        raise BadInput(f"'{field}' must not be empty.")
+    if len(value) > limit:
+        raise BadInput(f"'{field}' is longer than {limit} characters.")
+    return value
+
+
+def integer(value: Any, field: str, low: int, high: int) -> int:
+    """A whole number within [low, high] (booleans are not numbers here)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadInput(f"'{field}' must be a whole number.")
+    if not low <= value <= high:
+        raise BadInput(f"'{field}' must be between {low} and {high}.")
+    return value
+
+
+def flag(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise BadInput(f"'{field}' must be true or false.")
+    return value
+
+
+def group(value: Any, field: str = "group") -> str:
+    """A voter group key such as 'member' (常委会组成人员) or 'deputy' (列席代表)."""
+    if value is None:
+        return "member"
+    if not isinstance(value, str) or not GROUP_RE.match(value):
+        raise BadInput(f"'{field}' must be a short lowercase key such as 'member' or 'deputy'.")
+    return value
+
+
+@dataclass(frozen=True)
+class MeetingSettings:
+    title: str
+    expected: int
+    scale: str = "satisfaction"
+    rule: dict | None = None
+    combine: dict | None = None
+    aspects: tuple[str, ...] = DEFAULT_ASPECTS
+    secret: bool = True
+    allow_change: bool = False
+    join_mode: str = "cards"
+    quorum: float = 0.5
+    live_tallies: bool = False
+
+
+MEETING_FIELDS = set(MeetingSettings.__dataclass_fields__)
+
+
+def meeting_settings(data: Any) -> MeetingSettings:
+    """Validate `POST /api/meetings`."""
+    data = _obj(data, "The meeting")
+    _no_extra(data, MEETING_FIELDS, "the meeting")
+    if "title" not in data or "expected" not in data:
+        raise BadInput("A meeting needs a 'title' and the 'expected' number of members (应到).")
+    try:
+        scale = rules.get_scale(data.get("scale"))
+        rule = rules.parse_rule(data.get("rule"))
+        combine = rules.parse_combine(data.get("combine"))
+    except rules.RuleError as exc:
+        raise BadInput(str(exc)) from None
+    if (
+        rule.kind == "threshold"
+        and not scale.score
+        and len(rule.thresholds) != len(scale.levels) - 1
+    ):
+        raise BadInput(
+            f"The threshold rule needs {len(scale.levels) - 1} thresholds for scale '{scale.key}'."
+        )
+    aspects = data.get("aspects", list(DEFAULT_ASPECTS))
+    if not isinstance(aspects, list) or not 1 <= len(aspects) <= 5:
+        raise BadInput("'aspects' must be a list of 1 to 5 names.")
+    aspects = tuple(text(a, "aspects", limit=40) for a in aspects)
+    if len(set(aspects)) != len(aspects):
+        raise BadInput("'aspects' must not repeat a name.")
+    join_mode = data.get("join_mode", "cards")
+    if join_mode not in ("cards", "open"):
+        raise BadInput("'join_mode' must be 'cards' or 'open'.")
+    quorum = data.get("quorum", 0.5)
+    if isinstance(quorum, bool) or not isinstance(quorum, int | float) or not 0 <= quorum < 1:
+        raise BadInput("'quorum' must be a fraction from 0 up to (not including) 1, e.g. 0.5.")
+    return MeetingSettings(
+        title=text(data["title"], "title", limit=MAX_TITLE),
+        expected=integer(data["expected"], "expected", 1, MAX_EXPECTED),
+        scale=scale.key,
+        rule=rule.to_dict(),
+        combine=combine.to_dict(),
+        aspects=aspects,
+        secret=flag(data.get("secret", True), "secret"),
+        allow_change=flag(data.get("allow_change", False), "allow_change"),
+        join_mode=join_mode,
+        quorum=float(quorum),
+        live_tallies=flag(data.get("live_tallies", False), "live_tallies"),
+    )
+
+
+@dataclass(frozen=True)
+class NewItem:
+    subject: str
+    person: str = ""
+    kind: str = "oral"
+    batch: str = ""
+
+
+def new_items(data: Any) -> list[NewItem]:
+    """Validate `POST /api/meetings/<id>/items`: `{items: [{subject, person, kind, batch?}]}`."""
+    data = _obj(data, "The request")
+    _no_extra(data, {"items"}, "the request")
+    items = data.get("items")
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_ITEMS:
+        raise BadInput(f"'items' must be a list of 1 to {MAX_ITEMS} items.")
+    out = []
+    for n, item in enumerate(items, 1):
+        item = _obj(item, f"Item {n}")
+        _no_extra(item, {"subject", "person", "kind", "batch"}, f"item {n}")
+        kind = item.get("kind", "oral")
+        if kind not in KINDS:
+            raise BadInput(f"Item {n}: 'kind' must be one of {', '.join(KINDS)}.")
+        out.append(
+            NewItem(
+                subject=text(item.get("subject"), f"items[{n}].subject"),
+                person=text(item.get("person"), f"items[{n}].person", required=False),
+                kind=kind,
+                batch=text(item.get("batch"), f"items[{n}].batch", required=False, limit=40),
+            )
+        )
+    return out
+
+
+def card_request(data: Any) -> tuple[int, str]:
+    """Validate `POST /api/meetings/<id>/cards`: `{count, group?}`."""
+    data = _obj(data, "The request")
+    _no_extra(data, {"count", "group"}, "the request")
+    return integer(data.get("count"), "count", 1, MAX_CARDS), group(data.get("group"))
+
+
+@dataclass(frozen=True)
+class Move:
+    items: tuple[int, ...]
+    override_quorum: bool = False
+    seconds: int | None = None  # a countdown that closes the items by itself
+
+
+def move(data: Any, action: str) -> Move:
+    """Validate `POST /api/meetings/<id>/<action>`: `{items: [ids], override_quorum?, seconds?}`."""
+    data = _obj(data, "The request")
+    allowed = {"items", "override_quorum", "seconds"} if action == "open" else {"items"}
+    _no_extra(data, allowed, "the request")
+    ids = data.get("items")
+    if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_ITEMS:
+        raise BadInput(f"'items' must be a list of 1 to {MAX_ITEMS} item ids.")
+    ids = tuple(integer(i, "items[]", 1, 2**62) for i in ids)
+    seconds = data.get("seconds")
+    return Move(
+        items=ids,
+        override_quorum=flag(data.get("override_quorum", False), "override_quorum"),
+        seconds=None if seconds is None else integer(seconds, "seconds", 5, 24 * 3600),
+    )
+
+
+@dataclass(frozen=True)
+class Vote:
+    item: int
+    aspect: int
+    choice: str
+    ballot: str
+
+
+def votes(data: Any) -> list[Vote]:
+    """Validate a voter's `vote` event: `{"votes": [{"item", "choice", "ballot", "aspect"?}]}`.
+
+    Only the shape is checked here; whether the item is open and the choice is on its scale is
+    decided inside the transaction that records the votes.
+    """
+    if not isinstance(data, Mapping):
+        raise BadInput("A vote must be an object with a list 'votes'.", "bad_payload")
+    if set(data) - {"votes"}:
+        raise BadInput("A vote has only the field 'votes'.", "bad_payload")
+    entries = data.get("votes")
+    if not isinstance(entries, list) or not entries:
+        raise BadInput("'votes' must be a non-empty list.", "bad_payload")
+    if len(entries) > MAX_VOTES:
+        raise BadInput(f"At most {MAX_VOTES} votes can be sent at once.", "too_large")
+    out: list[Vote] = []
+    seen: set[tuple[int, int]] = set()
+    ballots: set[str] = set()
+    for entry in entries:
+        if not isinstance(entry, Mapping) or set(entry) - {"item", "choice", "ballot", "aspect"}:
+            raise BadInput("Each vote is {item, choice, ballot, aspect?}.", "bad_payload")
+        item, aspect = entry.get("item"), entry.get("aspect", 0)
+        if isinstance(item, bool) or not isinstance(item, int) or not 0 < item < 2**62:
+            raise BadInput("'item' must be an item id.", "bad_payload")
+        if isinstance(aspect, bool) or not isinstance(aspect, int) or not 0 <= aspect < 5:
+            raise BadInput("'aspect' must be 0 to 4.", "bad_payload")
+        choice = entry.get("choice")
+        if isinstance(choice, int) and not isinstance(choice, bool):
+            choice = str(choice)
+        if not isinstance(choice, str) or not 0 < len(choice) <= 32:
+            raise BadInput("'choice' must be one option of the scale.", "bad_choice")
+        ballot = _ballot_id(entry.get("ballot"))
+        if (item, aspect) in seen or ballot in ballots:
+            raise BadInput("One vote per item, each with its own ballot id.", "bad_payload")
+        seen.add((item, aspect))
+        ballots.add(ballot)
+        out.append(Vote(item, aspect, choice, ballot))
+    return out
+
+
+def _ballot_id(value: Any) -> str:
+    """A ballot id is a random UUID the phone made; kept in canonical lowercase form."""
+    if not isinstance(value, str) or len(value) != 36:
+        raise BadInput("'ballot' must be a UUID.", "bad_payload")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise BadInput("'ballot' must be a UUID.", "bad_payload") from None

@@ -1,0 +1,893 @@
+"""SQLite storage: the schema, its migrations, every write (through one writer) and the reads.
+
+Secret ballots: which cards have voted on which item is one table (`voted`); the ballots
+(choice, group, random id) are another (`ballots`), with no card, no time and no insertion
+order (a WITHOUT ROWID table keyed by the ballot's random id). One transaction writes both, and
+the primary key of `voted` makes a second ballot from the same card impossible. A trigger
+refuses a ballot that names its card in a secret meeting.
+
+Every secretary action is appended to `audit`, each entry chained to the previous one by hash;
+triggers make the log append-only. A close records the item's counts in the log, so `verify`
+can recount every closed item from its ballots and say where anything differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from voting import cards, meeting, rules
+from voting.settings import MeetingSettings, Move, NewItem, Vote
+from voting.writer import Runtime, Writer
+
+GENESIS = "0" * 64
+
+migrations = sqlite_utils.Migrations("ceping")
+
+_SCHEMA_1 = [
+    """CREATE TABLE meetings (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        expected INTEGER NOT NULL CHECK (expected > 0),
+        scale TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        combine TEXT NOT NULL,
+        aspects TEXT NOT NULL,
+        secret INTEGER NOT NULL CHECK (secret IN (0, 1)),
+        allow_change INTEGER NOT NULL CHECK (allow_change IN (0, 1)),
+        join_mode TEXT NOT NULL CHECK (join_mode IN ('cards', 'open')),
+        join_key TEXT NOT NULL UNIQUE,
+        screen_key TEXT NOT NULL,
+        quorum REAL NOT NULL,
+        live_tallies INTEGER NOT NULL CHECK (live_tallies IN (0, 1)),
+        created_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE items (
+        id INTEGER PRIMARY KEY,
+        meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+        position INTEGER NOT NULL,
+        subject TEXT NOT NULL,
+        person TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL CHECK (kind IN ('oral', 'written', 'other')),
+        batch TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL DEFAULT 'draft'
+            CHECK (state IN ('draft', 'open', 'closed', 'revealed')),
+        closes_at REAL
+    )""",
+    "CREATE INDEX items_meeting ON items (meeting_id, position)",
+    """CREATE TABLE cards (
+        id INTEGER PRIMARY KEY,
+        meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+        number INTEGER NOT NULL,
+        token TEXT NOT NULL UNIQUE,
+        grp TEXT NOT NULL DEFAULT 'member',
+        origin TEXT NOT NULL DEFAULT 'issued' CHECK (origin IN ('issued', 'join')),
+        device TEXT,
+        present INTEGER NOT NULL DEFAULT 0 CHECK (present IN (0, 1)),
+        revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
+        UNIQUE (meeting_id, number)
+    )""",
+    "CREATE INDEX cards_device ON cards (meeting_id, device)",
+    # Which cards have voted on which item: no choice, no time, ordered by key not by insertion.
+    """CREATE TABLE voted (
+        item_id INTEGER NOT NULL REFERENCES items(id),
+        aspect INTEGER NOT NULL,
+        card_id INTEGER NOT NULL REFERENCES cards(id),
+        PRIMARY KEY (item_id, aspect, card_id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX voted_card ON voted (card_id)",
+    # The ballots: a random id (the phone's receipt), no card unless the meeting is named.
+    """CREATE TABLE ballots (
+        id TEXT PRIMARY KEY,
+        item_id INTEGER NOT NULL REFERENCES items(id),
+        aspect INTEGER NOT NULL,
+        grp TEXT NOT NULL,
+        choice TEXT NOT NULL,
+        card_id INTEGER REFERENCES cards(id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX ballots_item ON ballots (item_id, aspect, grp, choice)",
+    """CREATE TRIGGER ballots_secret_insert BEFORE INSERT ON ballots
+        WHEN NEW.card_id IS NOT NULL AND (SELECT m.secret FROM items i
+            JOIN meetings m ON m.id = i.meeting_id WHERE i.id = NEW.item_id) <> 0
+        BEGIN SELECT RAISE(ABORT, 'secret ballot: a ballot cannot name its card'); END""",
+    """CREATE TRIGGER ballots_secret_update BEFORE UPDATE OF card_id ON ballots
+        WHEN NEW.card_id IS NOT NULL AND (SELECT m.secret FROM items i
+            JOIN meetings m ON m.id = i.meeting_id WHERE i.id = NEW.item_id) <> 0
+        BEGIN SELECT RAISE(ABORT, 'secret ballot: a ballot cannot name its card'); END""",
+    """CREATE TRIGGER meetings_secret_fixed BEFORE UPDATE OF secret ON meetings
+        WHEN NEW.secret <> OLD.secret AND EXISTS (SELECT 1 FROM items i
+            JOIN ballots b ON b.item_id = i.id WHERE i.meeting_id = OLD.id)
+        BEGIN SELECT RAISE(ABORT, 'a meeting with ballots cannot change its secrecy'); END""",
+    """CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        meeting_id INTEGER,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        prev TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE
+    )""",
+    """CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+    """CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+]
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    for statement in _SCHEMA_1:
+        db.execute(statement)
+
+
+class NotFound(LookupError):
+    """No such meeting, item or card."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.code = "not_found"
+        self.message = message
+
+
+class Refused(ValueError):
+    """A request that is well-formed but not allowed now; nothing was changed."""
+
+    def __init__(self, code: str, message: str, item: int | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.item = item
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection with the project's pragmas: WAL, synchronous=FULL, foreign keys."""
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA secure_delete=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the schema up to date (idempotent)."""
+    migrations.apply(sqlite_utils.Database(conn, execute_plugins=False))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def entry_hash(
+    entry_id: int, at: str, meeting_id: int | None, action: str, detail: str, prev: str
+) -> str:
+    """The hash that chains an audit entry to the one before it."""
+    body = _dumps([entry_id, at, meeting_id, action, detail, prev])
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def append_audit(
+    conn: sqlite3.Connection, meeting_id: int | None, action: str, detail: dict[str, Any]
+) -> None:
+    """Append one entry to the audit log, chained to the last one (inside the caller's txn)."""
+    last = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    entry_id, prev = (last["id"] + 1, last["hash"]) if last else (1, GENESIS)
+    at, text = _now(), _dumps(detail)
+    conn.execute(
+        "INSERT INTO audit (id, at, meeting_id, action, detail, prev, hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (entry_id, at, meeting_id, action, text, prev,
+         entry_hash(entry_id, at, meeting_id, action, text, prev)),
+    )  # fmt: skip
+
+
+def _meeting_row(conn: sqlite3.Connection, meeting_id: int) -> sqlite3.Row:
+    row = conn.execute("SELECT * FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"There is no meeting {meeting_id}.")
+    return row
+
+
+def meeting_dict(row: sqlite3.Row) -> dict[str, Any]:
+    """A meeting row as the API shows it (without its items)."""
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "expected": row["expected"],
+        "scale": row["scale"],
+        "rule": json.loads(row["rule"]),
+        "combine": json.loads(row["combine"]),
+        "aspects": json.loads(row["aspects"]),
+        "secret": bool(row["secret"]),
+        "allow_change": bool(row["allow_change"]),
+        "join_mode": row["join_mode"],
+        "join_key": row["join_key"],
+        "screen_key": row["screen_key"],
+        "quorum": row["quorum"],
+        "live_tallies": bool(row["live_tallies"]),
+        "created_at": row["created_at"],
+    }
+
+
+def item_dict(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "position": row["position"],
+        "subject": row["subject"],
+        "person": row["person"],
+        "kind": row["kind"],
+        "batch": row["batch"],
+        "state": row["state"],
+        "closes_at": row["closes_at"],
+    }
+
+
+def _present(conn: sqlite3.Connection, meeting_id: int, grp: str | None = None) -> int:
+    sql = "SELECT count(*) FROM cards WHERE meeting_id = ? AND present = 1 AND revoked = 0"
+    args: tuple = (meeting_id,)
+    if grp is not None:
+        sql += " AND grp = ?"
+        args += (grp,)
+    return conn.execute(sql, args).fetchone()[0]
+
+
+def _counts(conn: sqlite3.Connection, item_ids: Sequence[int]) -> dict[int, dict]:
+    """{item: {aspect: {group: {choice: n}}}} straight from the ballots."""
+    out: dict[int, dict] = {i: {} for i in item_ids}
+    if not item_ids:
+        return out
+    marks = ",".join("?" * len(item_ids))
+    rows = conn.execute(
+        f"SELECT item_id, aspect, grp, choice, count(*) FROM ballots WHERE item_id IN ({marks})"
+        " GROUP BY item_id, aspect, grp, choice",
+        tuple(item_ids),
+    )
+    for item_id, aspect, grp, choice, n in rows:
+        out[item_id].setdefault(str(aspect), {}).setdefault(grp, {})[choice] = n
+    return out
+
+
+class Store:
+    """The database of one server: reads on a shared connection, writes through the writer."""
+
+    def __init__(self, path: str | Path, runtime: Runtime | None = None):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_conn = connect(self.path)
+        migrate(write_conn)
+        self.writer = Writer(write_conn, runtime)
+        self._read = connect(self.path)
+        self._read_lock = threading.Lock()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def read(self, fn):
+        """Run `fn(conn)` on the read connection (a consistent snapshot, never blocking writes)."""
+        with self._read_lock:
+            self._read.execute("BEGIN")
+            try:
+                return fn(self._read)
+            finally:
+                self._read.execute("COMMIT")
+
+    def meeting(self, meeting_id: int) -> dict[str, Any]:
+        """The meeting with its items, their states and turnout."""
+
+        def q(conn):
+            data = meeting_dict(_meeting_row(conn, meeting_id))
+            rows = conn.execute(
+                "SELECT * FROM items WHERE meeting_id = ? ORDER BY position, id", (meeting_id,)
+            ).fetchall()
+            data["items"] = [item_dict(r) for r in rows]
+            data["turnout"] = self._turnout(conn, meeting_id)
+            return data
+
+        return self.read(q)
+
+    def meetings(self) -> list[dict[str, Any]]:
+        def q(conn):
+            rows = conn.execute("SELECT * FROM meetings ORDER BY id DESC").fetchall()
+            return [meeting_dict(r) for r in rows]
+
+        return self.read(q)
+
+    def meeting_by_join_key(self, join_key: str) -> dict[str, Any] | None:
+        row = self.read(
+            lambda c: c.execute("SELECT * FROM meetings WHERE join_key = ?", (join_key,)).fetchone()
+        )
+        return meeting_dict(row) if row else None
+
+    def card(self, token: str) -> dict[str, Any] | None:
+        """The card behind a token, or None."""
+        if not cards.looks_like_token(token):
+            return None
+        row = self.read(
+            lambda c: c.execute("SELECT * FROM cards WHERE token = ?", (token,)).fetchone()
+        )
+        return dict(row) if row else None
+
+    def cards(self, meeting_id: int) -> list[dict[str, Any]]:
+        def q(conn):
+            _meeting_row(conn, meeting_id)
+            rows = conn.execute(
+                "SELECT number, token, grp, origin, present, revoked, device IS NOT NULL AS bound"
+                " FROM cards WHERE meeting_id = ? ORDER BY number",
+                (meeting_id,),
+            )
+            return [dict(r) for r in rows]
+
+        return self.read(q)
+
+    def _turnout(self, conn: sqlite3.Connection, meeting_id: int) -> dict[str, Any]:
+        row = _meeting_row(conn, meeting_id)
+        counted = json.loads(row["combine"]).get("group", "member")
+        voted = conn.execute(
+            "SELECT v.item_id, count(DISTINCT v.card_id) FROM voted v"
+            " JOIN items i ON i.id = v.item_id"
+            " WHERE i.meeting_id = ? AND i.state <> 'draft' GROUP BY v.item_id",
+            (meeting_id,),
+        ).fetchall()
+        return {
+            "meeting": meeting_id,
+            "expected": row["expected"],
+            "present": _present(conn, meeting_id, counted),
+            "present_all": _present(conn, meeting_id),
+            "voted": {str(item_id): n for item_id, n in voted},
+        }
+
+    def turnout(self, meeting_id: int) -> dict[str, Any]:
+        """已投 per item / 实到 / 应到: what the projector and the console show live."""
+        return self.read(lambda conn: self._turnout(conn, meeting_id))
+
+    def voter_state(self, card_id: int) -> dict[str, Any]:
+        """What one phone sees: the open items, the options, and what this card has voted on."""
+
+        def q(conn):
+            card = conn.execute("SELECT * FROM cards WHERE id = ?", (card_id,)).fetchone()
+            if card is None:
+                raise NotFound("There is no such card.")
+            m = _meeting_row(conn, card["meeting_id"])
+            items = conn.execute(
+                "SELECT * FROM items WHERE meeting_id = ? AND state = 'open' ORDER BY position, id",
+                (m["id"],),
+            ).fetchall()
+            voted = conn.execute(
+                "SELECT v.item_id, v.aspect FROM voted v JOIN items i ON i.id = v.item_id"
+                " WHERE v.card_id = ? AND i.state = 'open'",
+                (card_id,),
+            ).fetchall()
+            return voter_state(m, items, [(r[0], r[1]) for r in voted], card["revoked"])
+
+        return self.read(q)
+
+    def voter_states(self, meeting_id: int, card_ids: Iterable[int]) -> dict[int, dict]:
+        """`voter_state` for many cards of one meeting with three queries in all."""
+        wanted = set(card_ids)
+
+        def q(conn):
+            m = _meeting_row(conn, meeting_id)
+            items = conn.execute(
+                "SELECT * FROM items WHERE meeting_id = ? AND state = 'open' ORDER BY position, id",
+                (meeting_id,),
+            ).fetchall()
+            voted: dict[int, list] = defaultdict(list)
+            for item_id, aspect, card_id in conn.execute(
+                "SELECT v.item_id, v.aspect, v.card_id FROM voted v"
+                " JOIN items i ON i.id = v.item_id WHERE i.meeting_id = ? AND i.state = 'open'",
+                (meeting_id,),
+            ):
+                if card_id in wanted:
+                    voted[card_id].append((item_id, aspect))
+            revoked = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM cards WHERE meeting_id = ? AND revoked = 1", (meeting_id,)
+                )
+            }
+            return {c: voter_state(m, items, voted[c], c in revoked) for c in wanted}
+
+        return self.read(q)
+
+    def results(self, meeting_id: int, states: Sequence[str] = ("closed", "revealed")) -> dict:
+        """Tallies of the meeting's items in `states` (by default closed and revealed)."""
+
+        def q(conn):
+            m = _meeting_row(conn, meeting_id)
+            rows = conn.execute(
+                "SELECT * FROM items WHERE meeting_id = ? ORDER BY position, id", (meeting_id,)
+            ).fetchall()
+            rows = [r for r in rows if r["state"] in states]
+            counts = _counts(conn, [r["id"] for r in rows])
+            present = {
+                g: n
+                for g, n in conn.execute(
+                    "SELECT grp, count(*) FROM cards WHERE meeting_id = ? AND present = 1"
+                    " AND revoked = 0 GROUP BY grp",
+                    (meeting_id,),
+                )
+            }
+            issued = {
+                g: n
+                for g, n in conn.execute(
+                    "SELECT grp, count(*) FROM cards WHERE meeting_id = ? GROUP BY grp",
+                    (meeting_id,),
+                )
+            }
+            return results(m, rows, counts, present, issued)
+
+        return self.read(q)
+
+    def audit_log(self, meeting_id: int | None = None) -> list[dict[str, Any]]:
+        def q(conn):
+            if meeting_id is None:
+                rows = conn.execute("SELECT * FROM audit ORDER BY id")
+            else:
+                rows = conn.execute(
+                    "SELECT * FROM audit WHERE meeting_id = ? ORDER BY id", (meeting_id,)
+                )
+            return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+
+        return self.read(q)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def create_meeting(self, s: MeetingSettings) -> dict[str, Any]:
+        def job(conn):
+            cur = conn.execute(
+                "INSERT INTO meetings (title, expected, scale, rule, combine, aspects, secret,"
+                " allow_change, join_mode, join_key, screen_key, quorum, live_tallies, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (s.title, s.expected, s.scale, _dumps(s.rule), _dumps(s.combine),
+                 _dumps(list(s.aspects)), int(s.secret), int(s.allow_change), s.join_mode,
+                 cards.new_token(), cards.new_token(), s.quorum, int(s.live_tallies), _now()),
+            )  # fmt: skip
+            meeting_id = cur.lastrowid
+            data = meeting_dict(_meeting_row(conn, meeting_id))
+            shown = {k: v for k, v in data.items() if k not in ("join_key", "screen_key")}
+            append_audit(conn, meeting_id, "create", shown)
+            return data
+
+        return self.writer.submit(job)
+
+    def add_items(self, meeting_id: int, items: Sequence[NewItem]) -> list[int]:
+        def job(conn):
+            _meeting_row(conn, meeting_id)
+            last = conn.execute(
+                "SELECT coalesce(max(position), 0) FROM items WHERE meeting_id = ?", (meeting_id,)
+            ).fetchone()[0]
+            ids = []
+            for n, item in enumerate(items, last + 1):
+                cur = conn.execute(
+                    "INSERT INTO items (meeting_id, position, subject, person, kind, batch)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (meeting_id, n, item.subject, item.person, item.kind, item.batch),
+                )
+                ids.append(cur.lastrowid)
+            append_audit(conn, meeting_id, "add_items", {"items": ids})
+            return ids
+
+        return self.writer.submit(job)
+
+    def issue_cards(
+        self, meeting_id: int, count: int, grp: str = "member", origin: str = "issued"
+    ) -> list[dict[str, Any]]:
+        """New cards numbered after the meeting's last card."""
+
+        def job(conn):
+            _meeting_row(conn, meeting_id)
+            return _issue(conn, meeting_id, count, grp, origin)
+
+        return self.writer.submit(job)
+
+    def use_card(self, token: str, device: str) -> tuple[dict[str, Any], cards.Admission]:
+        """A phone uses a card: refuse, or admit it (binding the device and checking in)."""
+        card = self.card(token)
+        if card is None:
+            raise NotFound("This card is not valid.")
+        decision = cards.admit(
+            revoked=bool(card["revoked"]),
+            bound_device=card["device"],
+            checked_in=bool(card["present"]),
+            device=device,
+        )
+        if not decision.ok or not (decision.bind or decision.check_in):
+            return card, decision
+
+        def job(conn):  # decide again inside the transaction: another phone may have won
+            row = dict(conn.execute("SELECT * FROM cards WHERE id = ?", (card["id"],)).fetchone())
+            again = cards.admit(
+                revoked=bool(row["revoked"]),
+                bound_device=row["device"],
+                checked_in=bool(row["present"]),
+                device=device,
+            )
+            if again.ok:
+                conn.execute(
+                    "UPDATE cards SET device = ?, present = 1 WHERE id = ?", (device, row["id"])
+                )
+                row.update(device=device, present=1)
+            return row, again
+
+        return self.writer.submit(job)
+
+    def join(self, join_key: str, device: str) -> dict[str, Any]:
+        """Open join mode: the card this device already holds, or a fresh one up to 应到."""
+
+        def job(conn):
+            m = conn.execute("SELECT * FROM meetings WHERE join_key = ?", (join_key,)).fetchone()
+            if m is None or m["join_mode"] != "open":
+                raise NotFound("This join link is not valid.")
+            held = conn.execute(
+                "SELECT * FROM cards WHERE meeting_id = ? AND device = ? AND revoked = 0",
+                (m["id"], device),
+            ).fetchone()
+            if held is not None:
+                return dict(held)
+            joined = conn.execute(
+                "SELECT count(*) FROM cards WHERE meeting_id = ? AND origin = 'join'", (m["id"],)
+            ).fetchone()[0]
+            if joined >= m["expected"]:
+                raise Refused("full", "Every place in this meeting is taken; ask the secretary.")
+            (new,) = _issue(conn, m["id"], 1, "member", "join")
+            conn.execute(
+                "UPDATE cards SET device = ?, present = 1 WHERE token = ?", (device, new["token"])
+            )
+            return dict(
+                conn.execute("SELECT * FROM cards WHERE token = ?", (new["token"],)).fetchone()
+            )
+
+        return self.writer.submit(job)
+
+    def set_card(self, meeting_id: int, number: int, action: str) -> int:
+        """The secretary releases a card's device binding ('release') or withdraws it ('revoke').
+
+        Returns the card's id.
+        """
+
+        def job(conn):
+            row = conn.execute(
+                "SELECT * FROM cards WHERE meeting_id = ? AND number = ?", (meeting_id, number)
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"Meeting {meeting_id} has no card number {number}.")
+            if action == "release":
+                conn.execute("UPDATE cards SET device = NULL WHERE id = ?", (row["id"],))
+            else:
+                conn.execute(
+                    "UPDATE cards SET revoked = 1, device = NULL WHERE id = ?", (row["id"],)
+                )
+            append_audit(conn, meeting_id, action, {"card": number})
+            return row["id"]
+
+        return self.writer.submit(job)
+
+    def move(self, meeting_id: int, request: Move, action: str) -> dict[str, Any]:
+        """Move items through draft → open → closed → revealed (all of them, or none)."""
+
+        def job(conn):
+            return _move(conn, meeting_id, request, action, actor="secretary")
+
+        return self.writer.submit(job)
+
+    def close_due(self, now: float | None = None) -> list[tuple[int, list[int]]]:
+        """Close every open item whose countdown has run out; [(meeting, [items])]."""
+        now = time.time() if now is None else now
+        due = self.read(
+            lambda c: c.execute(
+                "SELECT meeting_id, id FROM items WHERE state = 'open' AND closes_at <= ?",
+                (now,),
+            ).fetchall()
+        )
+        if not due:
+            return []
+        by_meeting: dict[int, list[int]] = defaultdict(list)
+        for meeting_id, item_id in due:
+            by_meeting[meeting_id].append(item_id)
+
+        def job(conn):
+            closed = []
+            for meeting_id in by_meeting:
+                states = dict(
+                    conn.execute(
+                        "SELECT id, closes_at FROM items WHERE meeting_id = ? AND state = 'open'",
+                        (meeting_id,),
+                    ).fetchall()
+                )
+                ids = meeting.due_to_close(
+                    {i: (meeting.State.OPEN, at) for i, at in states.items()}, now
+                )
+                if ids:
+                    _move(conn, meeting_id, Move(tuple(ids)), "close", actor="countdown")
+                    closed.append((meeting_id, ids))
+            return closed
+
+        return self.writer.submit(job)
+
+    def cast(self, card_id: int, votes: Sequence[Vote]) -> list[str]:
+        """Record a phone's votes, all of them or none; each one's status is returned.
+
+        'recorded' (new), 'unchanged' (a resend of the same ballot), 'changed' (the voter changed
+        the choice, where the meeting allows it). Raises `Refused` and keeps nothing otherwise.
+        """
+        return self.writer.submit(lambda conn: _cast(conn, card_id, votes))
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the database file and empty it (after a close)."""
+        self.writer.submit(lambda conn: None)
+        with self._read_lock:
+            self._read.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def verify(self) -> list[str]:
+        """Check the audit chain and recount every closed item; [] when all is well."""
+        return self.read(verify)
+
+    def close(self) -> None:
+        self._read.close()
+
+
+def _issue(conn, meeting_id: int, count: int, grp: str, origin: str) -> list[dict[str, Any]]:
+    last = conn.execute(
+        "SELECT coalesce(max(number), 0) FROM cards WHERE meeting_id = ?", (meeting_id,)
+    ).fetchone()[0]
+    issued = []
+    for number in range(last + 1, last + count + 1):
+        token = cards.new_token()
+        conn.execute(
+            "INSERT INTO cards (meeting_id, number, token, grp, origin) VALUES (?, ?, ?, ?, ?)",
+            (meeting_id, number, token, grp, origin),
+        )
+        issued.append({"number": number, "token": token, "group": grp})
+    if origin == "issued":
+        append_audit(
+            conn, meeting_id, "issue_cards", {"count": count, "group": grp, "first": last + 1}
+        )
+    return issued
+
+
+def _move(conn, meeting_id: int, request: Move, action: str, actor: str) -> dict[str, Any]:
+    m = _meeting_row(conn, meeting_id)
+    states = dict(
+        conn.execute("SELECT id, state FROM items WHERE meeting_id = ?", (meeting_id,)).fetchall()
+    )
+    planned = meeting.plan(states, request.items, action)
+    detail: dict[str, Any] = {"items": list(request.items), "by": actor}
+    if action == "open":
+        counted = json.loads(m["combine"]).get("group", "member")
+        present = _present(conn, meeting_id, counted)
+        if not meeting.quorum_met(present, m["expected"], m["quorum"]):
+            meeting.check_quorum(
+                present, m["expected"], m["quorum"], override=request.override_quorum
+            )
+            append_audit(
+                conn, meeting_id, "override", {"present": present, "expected": m["expected"]}
+            )
+        detail["present"] = present
+    closes_at = None
+    if action in ("open", "reopen") and request.seconds:
+        closes_at = time.time() + request.seconds
+        detail["seconds"] = request.seconds
+    for item_id, state in planned.items():
+        conn.execute(
+            "UPDATE items SET state = ?, closes_at = ? WHERE id = ?", (state, closes_at, item_id)
+        )
+        if action == "reset":
+            conn.execute("DELETE FROM ballots WHERE item_id = ?", (item_id,))
+            conn.execute("DELETE FROM voted WHERE item_id = ?", (item_id,))
+    if action in ("close", "reveal"):
+        detail["counts"] = {str(k): v for k, v in _counts(conn, list(request.items)).items()}
+    append_audit(conn, meeting_id, action, detail)
+    return {"items": {str(k): str(v) for k, v in planned.items()}}
+
+
+def _cast(conn: sqlite3.Connection, card_id: int, votes: Sequence[Vote]) -> list[str]:
+    card = conn.execute(
+        "SELECT meeting_id, grp, revoked FROM cards WHERE id = ?", (card_id,)
+    ).fetchone()
+    if card is None or card["revoked"]:
+        raise Refused("revoked", "This card is not valid any more; ask the secretary.")
+    m = _meeting_row(conn, card["meeting_id"])
+    scale = rules.get_scale(m["scale"])
+    n_aspects = len(json.loads(m["aspects"]))
+    named = None if m["secret"] else card_id
+    statuses = []
+    for v in votes:
+        item = conn.execute(
+            "SELECT meeting_id, state FROM items WHERE id = ?", (v.item,)
+        ).fetchone()
+        if item is None or item["meeting_id"] != card["meeting_id"]:
+            raise Refused("unknown_item", f"Item {v.item} is not part of this meeting.", v.item)
+        if item["state"] != "open":
+            raise Refused("not_open", f"Voting on item {v.item} is not open.", v.item)
+        if v.aspect >= n_aspects:
+            raise Refused("bad_aspect", f"Item {v.item} has no aspect {v.aspect}.", v.item)
+        if not scale.is_valid_choice(v.choice):
+            raise Refused("bad_choice", f"'{v.choice}' is not an option here.", v.item)
+        choice = str(int(v.choice)) if scale.score else v.choice
+        statuses.append(_cast_one(conn, v, choice, card["grp"], card_id, named, m["allow_change"]))
+    return statuses
+
+
+def _cast_one(conn, v: Vote, choice: str, grp: str, card_id: int, named, allow_change) -> str:
+    has_voted = conn.execute(
+        "SELECT 1 FROM voted WHERE item_id = ? AND aspect = ? AND card_id = ?",
+        (v.item, v.aspect, card_id),
+    ).fetchone()
+    ballot = conn.execute(
+        "SELECT item_id, aspect, choice, card_id FROM ballots WHERE id = ?", (v.ballot,)
+    ).fetchone()
+    if not has_voted:
+        if ballot is not None:
+            raise Refused(
+                "ballot_taken", "This ballot id is already used; reload the page.", v.item
+            )
+        conn.execute(
+            "INSERT INTO voted (item_id, aspect, card_id) VALUES (?, ?, ?)",
+            (v.item, v.aspect, card_id),
+        )
+        conn.execute(
+            "INSERT INTO ballots (id, item_id, aspect, grp, choice, card_id)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (v.ballot, v.item, v.aspect, grp, choice, named),
+        )
+        return "recorded"
+    mine = (
+        ballot is not None
+        and (ballot["item_id"], ballot["aspect"]) == (v.item, v.aspect)
+        and (named is None or ballot["card_id"] == card_id)
+    )
+    if not mine:
+        raise Refused("already_voted", f"This card has already voted on item {v.item}.", v.item)
+    if ballot["choice"] == choice:
+        return "unchanged"
+    if not allow_change:
+        raise Refused(
+            "change_not_allowed", f"This meeting does not allow changing a vote (item {v.item}).",
+            v.item,
+        )  # fmt: skip
+    conn.execute("UPDATE ballots SET choice = ? WHERE id = ?", (choice, v.ballot))
+    return "changed"
+
+
+def voter_state(m, items, voted: Iterable[tuple[int, int]], revoked: bool) -> dict[str, Any]:
+    """The `state` event a phone receives (never a tally)."""
+    scale = rules.get_scale(m["scale"])
+    now = time.time()
+    return {
+        "meeting": {"id": m["id"], "title": m["title"], "allow_change": bool(m["allow_change"])},
+        "scale": scale.to_dict(),
+        "aspects": json.loads(m["aspects"]),
+        "items": [
+            {
+                "id": r["id"],
+                "subject": r["subject"],
+                "person": r["person"],
+                "kind": r["kind"],
+                "batch": r["batch"],
+                "seconds_left": meeting.seconds_left(r["closes_at"], now),
+            }
+            for r in items
+        ],
+        "voted": sorted([item, aspect] for item, aspect in voted),
+        "revoked": bool(revoked),
+    }
+
+
+def results(m, rows, counts: dict, present: dict[str, int], issued: dict[str, int]) -> dict:
+    """Tally every item of `rows` per aspect, per group, and combined."""
+    scale = rules.get_scale(m["scale"])
+    rule = rules.parse_rule(json.loads(m["rule"]))
+    how = rules.parse_combine(json.loads(m["combine"]))
+    aspects = json.loads(m["aspects"])
+    counted = how.group
+    tallies: list[tuple[int, rules.Tally]] = []
+    items = []
+    for r in rows:
+        per_aspect = []
+        for n, name in enumerate(aspects):
+            by_group = counts[r["id"]].get(str(n), {})
+            groups = {}
+            for g in sorted(set(by_group) | {counted}):
+                expected = m["expected"] if g == counted else issued.get(g)
+                groups[g] = rules.tally(
+                    scale, by_group.get(g, {}), rule=rule, expected=expected,
+                    present=present.get(g, 0),
+                )  # fmt: skip
+            combined = rules.combine(
+                scale, groups, how, rule=rule, expected=m["expected"],
+                present=present.get(counted, 0),
+            )  # fmt: skip
+            if n == 0:
+                tallies.append((r["id"], combined))
+            per_aspect.append(
+                {
+                    "aspect": n,
+                    "name": name,
+                    "result": combined.to_dict(scale),
+                    "groups": {g: t.to_dict(scale) for g, t in groups.items()},
+                }
+            )
+        items.append({**item_dict(r), "aspects": per_aspect})
+    ranks = {item_id: place for place, item_id in rules.rank(tallies)}
+    for item in items:
+        item["rank"] = ranks.get(item["id"])
+    return {
+        "meeting": m["id"],
+        "title": m["title"],
+        "expected": m["expected"],
+        "present": present.get(counted, 0),
+        "scale": scale.to_dict(),
+        "rule": rule.to_dict(),
+        "combine": how.to_dict(),
+        "items": items,
+    }
+
+
+def verify(conn: sqlite3.Connection) -> list[str]:
+    """Every problem found in the audit chain and the ballots; [] when all is well."""
+    problems = []
+    prev = GENESIS
+    last_counts: dict[int, dict] = {}
+    for row in conn.execute("SELECT * FROM audit ORDER BY id"):
+        where = f"audit entry {row['id']} ({row['action']})"
+        if row["prev"] != prev:
+            problems.append(f"{where}: does not follow the entry before it")
+        expected_hash = entry_hash(
+            row["id"], row["at"], row["meeting_id"], row["action"], row["detail"], row["prev"]
+        )
+        if row["hash"] != expected_hash:
+            problems.append(f"{where}: its content does not match its hash (changed)")
+        prev = row["hash"]
+        try:
+            detail = json.loads(row["detail"])
+        except ValueError:
+            problems.append(f"{where}: its detail is not JSON")
+            continue
+        if row["action"] in ("close", "reveal"):
+            for item_id, counts in detail.get("counts", {}).items():
+                last_counts[int(item_id)] = counts
+        elif row["action"] in ("reopen", "reset"):
+            for item_id in detail.get("items", []):
+                last_counts.pop(int(item_id), None)
+    for item_id, aspect, ballots, voters in conn.execute(
+        "SELECT item_id, aspect, sum(b), sum(v) FROM ("
+        " SELECT item_id, aspect, 1 AS b, 0 AS v FROM ballots"
+        " UNION ALL SELECT item_id, aspect, 0, 1 FROM voted) GROUP BY item_id, aspect"
+    ):
+        if ballots != voters:
+            problems.append(
+                f"item {item_id} aspect {aspect}: {ballots} ballots but {voters} cards voted"
+            )
+    for item in conn.execute("SELECT id, state FROM items WHERE state IN ('closed', 'revealed')"):
+        recorded = last_counts.get(item["id"])
+        if recorded is None:
+            problems.append(f"item {item['id']}: {item['state']} but no close in the audit log")
+            continue
+        recount = _counts(conn, [item["id"]])[item["id"]]
+        if recount != recorded:
+            problems.append(
+                f"item {item['id']}: the ballots now count {_dumps(recount)}"
+                f" but {_dumps(recorded)} when voting closed"
+            )
+    for row in conn.execute(
+        "SELECT b.item_id, b.choice, m.scale FROM ballots b JOIN items i ON i.id = b.item_id"
+        " JOIN meetings m ON m.id = i.meeting_id"
+    ):
+        if not rules.get_scale(row["scale"]).is_valid_choice(row["choice"]):
+            problems.append(f"item {row['item_id']}: a ballot holds '{row['choice']}'")
+    return problems
