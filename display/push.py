@@ -69,9 +69,9 @@ class Pusher:
         sleep = self.app.socketio.sleep
         while not self.app.stopping.is_set():
             self._wake.wait(1.0)
+            self._wake.clear()
             if not self.dirty:
                 continue
-            self._wake.clear()
             pause = self._last + self.interval - time.monotonic()
             if pause > 0:
                 sleep(pause)
