@@ -448,12 +448,15 @@ class Store:
     # -- writing ---------------------------------------------------------------------------
 
     def create_meeting(self, s: MeetingSettings) -> dict[str, Any]:
+        rule = rules.parse_rule(s.rule).to_dict()
+        combine = rules.parse_combine(s.combine).to_dict()
+
         def job(conn):
             cur = conn.execute(
                 "INSERT INTO meetings (title, expected, scale, rule, combine, aspects, secret,"
                 " allow_change, join_mode, join_key, screen_key, quorum, live_tallies, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (s.title, s.expected, s.scale, _dumps(s.rule), _dumps(s.combine),
+                (s.title, s.expected, s.scale, _dumps(rule), _dumps(combine),
                  _dumps(list(s.aspects)), int(s.secret), int(s.allow_change), s.join_mode,
                  cards.new_token(), cards.new_token(), s.quorum, int(s.live_tallies), _now()),
             )  # fmt: skip
