@@ -25,6 +25,9 @@ def _requested_mode(argv: list[str]) -> str:
 if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "serve":
     _MODE = _requested_mode(sys.argv)
     if _MODE == "eventlet":
+        import warnings
+
+        warnings.filterwarnings("ignore", message="Eventlet is deprecated")
         import eventlet
 
         eventlet.monkey_patch()

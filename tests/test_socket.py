@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 
 from app import socketio
 from conftest import ADMIN_TOKEN, phone, received, vote
@@ -59,6 +60,8 @@ def test_five_cards_open_vote_close_reveal(app, api):
     assert "tallies" not in turnout  # hidden until reveal
 
     api.move(meeting["id"], "close", [item])
+    wal = Path(app.config["DATABASE"] + "-wal")  # emptied at close: it held the commit order
+    assert not wal.exists() or wal.stat().st_size == 0
     late = vote(phones[2], item, "basic")
     assert late["ok"] is False and late["error"] == "not_open"
     assert received(projector, "/screen", "results") == []  # closed is not revealed

@@ -631,10 +631,14 @@ class Store:
         return self.writer.submit(lambda conn: _cast(conn, card_id, votes))
 
     def checkpoint(self) -> None:
-        """Fold the WAL into the database file and empty it (after a close)."""
-        self.writer.submit(lambda conn: None)
-        with self._read_lock:
-            self._read.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        """Fold the WAL into the database file and empty it, on the writer's thread.
+
+        Done after a close: until then the WAL holds the commits in the order they came.
+        """
+        self.writer.submit(
+            lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall(),
+            transactional=False,
+        )
 
     def verify(self) -> list[str]:
         """Check the audit chain and recount every closed item; [] when all is well."""

@@ -55,6 +55,7 @@ def threaded_runtime() -> Runtime:
 class _Job:
     fn: Callable[[sqlite3.Connection], Any]
     done: Any
+    transactional: bool = True
     result: Any = None
     error: BaseException | None = None
 
@@ -81,18 +82,20 @@ class Writer:
         self._started = False
         self._start_lock = threading.Lock()
 
-    def submit(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
+    def submit(self, fn: Callable[[sqlite3.Connection], Any], *, transactional: bool = True) -> Any:
         """Run `fn(conn)` in a transaction; return its result once committed, or raise its error.
 
         A job that raises is rolled back alone; the exception is raised here, in the caller.
+        With `transactional=False` the job runs after its group's commit, outside any
+        transaction (for a WAL checkpoint).
         """
         if self.runtime is None:
             with self._lock:
-                job = _Job(fn, None)
+                job = _Job(fn, None, transactional)
                 self._run_group([job])
         else:
             self._ensure_started()
-            job = _Job(fn, self.runtime.event())
+            job = _Job(fn, self.runtime.event(), transactional)
             self._queue.put(job)
             job.done.wait()
         if job.error is not None:
@@ -129,6 +132,8 @@ class Writer:
         try:
             conn.execute("BEGIN IMMEDIATE")
             for job in group:
+                if not job.transactional:
+                    continue
                 conn.execute("SAVEPOINT job")
                 try:
                     job.result = job.fn(conn)
@@ -146,6 +151,12 @@ class Writer:
             for job in group:
                 job.error = job.error or exc
                 job.result = None
+        for job in group:
+            if not job.transactional and job.error is None:
+                try:
+                    job.result = job.fn(conn)
+                except BaseException as exc:
+                    job.error = exc
         stats = self.stats
         stats.jobs += len(group)
         stats.commits += 1
