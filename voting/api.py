@@ -22,6 +22,7 @@ from voting.store import NotFound, Refused
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 ACTIONS = ("open", "close", "reveal", "reopen", "reset")
+ID = "int(max=9223372036854775807)"  # SQLite's largest integer: a larger id is simply not found
 
 
 def _error(status: int, code: str, message: str, **extra: Any):
@@ -46,14 +47,23 @@ def _refused(exc: MoveRefused | Refused):
     return _error(409, exc.code, exc.message, item=exc.item)
 
 
-@bp.errorhandler(HTTPException)
+@bp.app_errorhandler(HTTPException)
 def _http(exc: HTTPException):
+    """Errors under /api answer in JSON, even where no route matched (404, 405, 413)."""
+    if not request.path.startswith("/api/"):
+        return exc
     code = (exc.name or "error").lower().replace(" ", "_")
-    return _error(exc.code or 500, code, exc.description or exc.name)
+    response = _error(exc.code or 500, code, exc.description or exc.name)
+    if exc.code == 405:
+        response.headers["Allow"] = ", ".join(getattr(exc, "valid_methods", None) or ())
+    return response
 
 
 def _body() -> Any:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise BadInput("The request body is nested too deeply.") from None
     if data is None:
         raise BadInput("The request body must be JSON (Content-Type: application/json).")
     return data
@@ -79,13 +89,13 @@ def list_meetings():
     return jsonify(meetings=ceping().store.meetings())
 
 
-@bp.get("/meetings/<int:meeting_id>")
+@bp.get(f"/meetings/<{ID}:meeting_id>")
 @admin_required
 def get_meeting(meeting_id: int):
     return jsonify(ceping().store.meeting(meeting_id))
 
 
-@bp.post("/meetings/<int:meeting_id>/items")
+@bp.post(f"/meetings/<{ID}:meeting_id>/items")
 @admin_required
 def add_items(meeting_id: int):
     ids = ceping().store.add_items(meeting_id, settings.new_items(_body()))
@@ -94,7 +104,7 @@ def add_items(meeting_id: int):
     return jsonify(ids=ids), 201
 
 
-@bp.post("/meetings/<int:meeting_id>/cards")
+@bp.post(f"/meetings/<{ID}:meeting_id>/cards")
 @admin_required
 def issue_cards(meeting_id: int):
     count, group = settings.card_request(_body())
@@ -102,14 +112,14 @@ def issue_cards(meeting_id: int):
     return jsonify(cards=[{**c, "url": _card_url(c["token"])} for c in issued]), 201
 
 
-@bp.get("/meetings/<int:meeting_id>/cards")
+@bp.get(f"/meetings/<{ID}:meeting_id>/cards")
 @admin_required
 def list_cards(meeting_id: int):
     found = ceping().store.cards(meeting_id)
     return jsonify(cards=[{**c, "url": _card_url(c["token"])} for c in found])
 
 
-@bp.post("/meetings/<int:meeting_id>/cards/<int:number>/<any(release, revoke):action>")
+@bp.post(f"/meetings/<{ID}:meeting_id>/cards/<{ID}:number>/<any(release, revoke):action>")
 @admin_required
 def change_card(meeting_id: int, number: int, action: str):
     card_id = ceping().store.set_card(meeting_id, number, action)
@@ -118,7 +128,7 @@ def change_card(meeting_id: int, number: int, action: str):
     return jsonify(number=number, action=action)
 
 
-@bp.post(f"/meetings/<int:meeting_id>/<any({', '.join(ACTIONS)}):action>")
+@bp.post(f"/meetings/<{ID}:meeting_id>/<any({', '.join(ACTIONS)}):action>")
 @admin_required
 def move(meeting_id: int, action: str):
     request_ = settings.move(_body(), action)
@@ -126,24 +136,22 @@ def move(meeting_id: int, action: str):
     app = current_app._get_current_object()
     items_moved.send(app, meeting_id=meeting_id, action=action, items=list(request_.items))
     events.push_states(ceping(), meeting_id)
-    if action == "close":
-        ceping().store.checkpoint()
     return jsonify(done)
 
 
-@bp.get("/meetings/<int:meeting_id>/results")
+@bp.get(f"/meetings/<{ID}:meeting_id>/results")
 @admin_required
 def results(meeting_id: int):
     return jsonify(ceping().store.results(meeting_id))
 
 
-@bp.get("/meetings/<int:meeting_id>/turnout")
+@bp.get(f"/meetings/<{ID}:meeting_id>/turnout")
 @admin_required
 def turnout(meeting_id: int):
     return jsonify(ceping().store.turnout(meeting_id))
 
 
-@bp.get("/meetings/<int:meeting_id>/audit")
+@bp.get(f"/meetings/<{ID}:meeting_id>/audit")
 @admin_required
 def audit(meeting_id: int):
     ceping().store.meeting(meeting_id)  # 404 for an unknown meeting

@@ -12,7 +12,6 @@ for a result; comparisons (verdicts) are made on the exact, unrounded values.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -258,6 +257,9 @@ def get_scale(key: str | None) -> Scale:
 
 _RULE_KINDS = ("majority", "threshold")
 _BASES = ("expected", "present", "valid")
+
+
+MAX_WEIGHT = 1_000_000
 
 
 def _is_number(value: object) -> bool:
@@ -677,9 +679,10 @@ class Combine:
         for group, weight in self.weights.items():
             if not isinstance(group, str) or not group:
                 raise RuleError(f"a weighted group must be a non-empty string, not {group!r}")
-            if not _is_number(weight) or not math.isfinite(weight) or weight <= 0:
+            if not _is_number(weight) or not 0 < weight <= MAX_WEIGHT:  # NaN fails too
                 raise RuleError(
-                    f"the weight of group {group!r} must be a positive number, not {weight!r}"
+                    f"the weight of group {group!r} must be a number above 0 and at most"
+                    f" {MAX_WEIGHT}, not {weight!r}"
                 )
         weights = {group: float(weight) for group, weight in self.weights.items()}
         object.__setattr__(self, "weights", MappingProxyType(weights))

@@ -52,6 +52,10 @@ def text(value: Any, field: str, *, required: bool = True, limit: int = MAX_TEXT
         return ""
     if not isinstance(value, str):
         raise BadInput(f"'{field}' must be a string.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInput(f"'{field}' is not valid text (UTF-8).") from None
     value = value.strip()
     if required and not value:
         raise BadInput(f"'{field}' must not be empty.")
@@ -114,6 +118,9 @@ def meeting_settings(data: Any) -> MeetingSettings:
         combine = rules.parse_combine(data.get("combine"))
     except rules.RuleError as exc:
         raise BadInput(str(exc)) from None
+    group(combine.group, "combine.group")
+    for key in combine.weights or {}:
+        group(key, "combine.weights")
     if (
         rule.kind == "threshold"
         and not scale.score
@@ -262,10 +269,18 @@ def votes(data: Any) -> list[Vote]:
 
 
 def _ballot_id(value: Any) -> str:
-    """A ballot id is a random UUID the phone made; kept in canonical lowercase form."""
+    """A ballot id is a random (version 4) UUID the phone made, in canonical lowercase form.
+
+    Only random ids are accepted: ballots are stored in the order of their ids, so an id that
+    grows with time (version 1, 6, 7) would keep the voting order.
+    """
+    message = "'ballot' must be a random UUID (version 4)."
     if not isinstance(value, str) or len(value) != 36:
-        raise BadInput("'ballot' must be a UUID.", "bad_payload")
+        raise BadInput(message, "bad_payload")
     try:
-        return str(uuid.UUID(value))
+        ballot = uuid.UUID(value)
     except ValueError:
-        raise BadInput("'ballot' must be a UUID.", "bad_payload") from None
+        raise BadInput(message, "bad_payload") from None
+    if ballot.version != 4 or ballot.variant != uuid.RFC_4122:
+        raise BadInput(message, "bad_payload")
+    return str(ballot)

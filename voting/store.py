@@ -586,7 +586,10 @@ class Store:
         def job(conn):
             return _move(conn, meeting_id, request, action, actor="secretary")
 
-        return self.writer.submit(job)
+        done = self.writer.submit(job)
+        if action in ("close", "reset"):
+            self.seal()
+        return done
 
     def close_due(self, now: float | None = None) -> list[tuple[int, list[int]]]:
         """Close every open item whose countdown has run out; [(meeting, [items])]."""
@@ -620,7 +623,10 @@ class Store:
                     closed.append((meeting_id, ids))
             return closed
 
-        return self.writer.submit(job)
+        closed = self.writer.submit(job)
+        if closed:
+            self.seal()
+        return closed
 
     def cast(self, card_id: int, votes: Sequence[Vote]) -> list[str]:
         """Record a phone's votes, all of them or none; each one's status is returned.
@@ -630,15 +636,20 @@ class Store:
         """
         return self.writer.submit(lambda conn: _cast(conn, card_id, votes))
 
-    def checkpoint(self) -> None:
-        """Fold the WAL into the database file and empty it, on the writer's thread.
+    def seal(self) -> None:
+        """Rewrite the database file in key order and empty the WAL (after every close).
 
-        Done after a close: until then the WAL holds the commits in the order they came.
+        Until then the file keeps traces of the order votes came in: the WAL holds one commit
+        after another, and SQLite places each new row's cell just below the previous one in its
+        page. VACUUM rebuilds every table in primary-key order (for ballots: their random ids);
+        the checkpoint then truncates the WAL. It runs on the writer's thread.
         """
-        self.writer.submit(
-            lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall(),
-            transactional=False,
-        )
+
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+        self.writer.submit(job, transactional=False)
 
     def verify(self) -> list[str]:
         """Check the audit chain and recount every closed item; [] when all is well."""

@@ -139,13 +139,13 @@ class Writer:
                     job.result = job.fn(conn)
                 except BaseException as exc:
                     job.error = exc
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK TO SAVEPOINT job")
-                finally:
-                    if conn.in_transaction:
-                        conn.execute("RELEASE SAVEPOINT job")
+                if not conn.in_transaction:  # SQLite rolled the whole group back (I/O error)
+                    raise sqlite3.OperationalError("the transaction was rolled back by SQLite")
+                if job.error is not None:
+                    conn.execute("ROLLBACK TO SAVEPOINT job")
+                conn.execute("RELEASE SAVEPOINT job")
             conn.execute("COMMIT")
-        except sqlite3.Error as exc:  # the commit failed: nothing of this group was kept
+        except sqlite3.Error as exc:  # the group failed as a whole: nothing of it was kept
             if conn.in_transaction:
                 conn.rollback()
             for job in group:
