@@ -76,7 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.config.update(config or {})
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)  # ballots, secrets
     app.config.setdefault("DATABASE", str(Path(app.instance_path) / "ceping.sqlite"))
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _instance_secret(app, "secret_key")
     admin_token = app.config["ADMIN_TOKEN"] or _instance_secret(app, "admin_token")
@@ -202,9 +202,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "token":
         print(app.extensions["ceping"].admin_token)
         return 0
-    problems = app.extensions["ceping"].store.verify()
+    store = app.extensions["ceping"].store
+    problems = store.verify()
     for problem in problems:
         print(f"FAIL {problem}")
+    head = store.audit_head()
+    print(f"audit log: {head['entries']} entries, head {head['hash']}")
     print("verify: OK" if not problems else f"verify: {len(problems)} problem(s)")
     return 1 if problems else 0
 

@@ -202,7 +202,10 @@ def test_a_meeting_runs_from_open_to_reveal(app, api):
         assert entry["prev"] == before["hash"]
     assert len({e["hash"] for e in entries}) == len(entries)
 
-    assert api.get("/verify").get_json() == {"ok": True, "problems": []}
+    verified = api.get("/verify").get_json()
+    assert verified["ok"] is True and verified["problems"] == []
+    last = entries[-1]  # the only meeting: its last entry heads the whole log
+    assert verified["audit_head"] == {"entries": last["id"], "hash": last["hash"]}
 
 
 # --- 2. admin access --------------------------------------------------------------------------

@@ -132,7 +132,8 @@ def test_small_meeting_over_the_network(tmp_path, mode):
             result = item["aspects"][0]["result"]
             assert result["counts"] == {"satisfied": 6, "basic": 1, "unsatisfied": 1}
             assert result["rate"] == 87.5 and result["verdict"] == "satisfied"
-        assert server.api("GET", "/verify") == {"ok": True, "problems": []}
+        verified = server.api("GET", "/verify")
+        assert verified["ok"] is True and verified["problems"] == []
     finally:
         for client in clients:
             client.disconnect()

@@ -142,7 +142,9 @@ def move(meeting_id: int, action: str):
 @bp.get(f"/meetings/<{ID}:meeting_id>/results")
 @admin_required
 def results(meeting_id: int):
-    return jsonify(ceping().store.results(meeting_id))
+    return jsonify(
+        {**ceping().store.results(meeting_id), "audit_head": ceping().store.audit_head()}
+    )
 
 
 @bp.get(f"/meetings/<{ID}:meeting_id>/turnout")
@@ -162,4 +164,4 @@ def audit(meeting_id: int):
 @admin_required
 def verify():
     problems = ceping().store.verify()
-    return jsonify(ok=not problems, problems=problems)
+    return jsonify(ok=not problems, problems=problems, audit_head=ceping().store.audit_head())

@@ -655,6 +655,19 @@ class Store:
         """Check the audit chain and recount every closed item; [] when all is well."""
         return self.read(verify)
 
+    def audit_head(self) -> dict[str, Any]:
+        """The last audit entry's number and hash: write it down (or print it) to anchor the log.
+
+        The chain shows any change inside the log; only a copy of its head kept elsewhere shows
+        that entries were cut from its end or the whole chain was rewritten.
+        """
+        row = self.read(
+            lambda c: c.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        )
+        return (
+            {"entries": row["id"], "hash": row["hash"]} if row else {"entries": 0, "hash": GENESIS}
+        )
+
     def close(self) -> None:
         self._read.close()
 
