@@ -171,8 +171,11 @@ def serve(args: argparse.Namespace) -> None:
     app = create_app({"ASYNC_MODE": args.async_mode})
     limit = _raise_file_limit()
     host_shown = lan_address() if args.host in ("0.0.0.0", "::") else args.host
+    base = f"http://{host_shown}:{args.port}"
+    app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"] or base  # card URLs for the phones
     token = app.extensions["ceping"].admin_token
-    print(f"ceping serving on http://{host_shown}:{args.port}/ ({args.async_mode})", flush=True)
+    print(f"ceping serving on {base}/ ({args.async_mode})", flush=True)
+    print(f"  phones use:  {app.config['PUBLIC_URL']}", flush=True)
     print(f"  admin token: {token}", flush=True)
     print(f"  database:    {app.config['DATABASE']}", flush=True)
     kwargs: dict[str, Any] = {"log_output": args.access_log}

@@ -119,13 +119,22 @@ def test_voter_state_follows_the_meeting(app, api):
 
 
 def test_countdown_closes_by_itself(app, api):
+    """The app's clock closes an item whose countdown ran out and tells the phones."""
     m = api.meeting(cards=1, items=1)
     meeting, (item,) = m["meeting"], m["items"]
-    phone(app, m["cards"][0]["token"])
+    p = phone(app, m["cards"][0]["token"])
     api.move(meeting["id"], "open", [item], seconds=5)
+    assert received(p, "/voter", "state")[-1]["items"][0]["seconds_left"] in (4, 5)
     store = app.extensions["ceping"].store
-    store.close_due(now=time.time() + 6)
+    store.writer.submit(  # let the countdown run out now rather than in 5 s
+        lambda conn: conn.execute("UPDATE items SET closes_at = 0 WHERE id = ?", (item,))
+    )
+    state, _ = wait_for(p, "/voter", "state", lambda s: s["items"] == [])
+    assert state["voted"] == []
     assert api.get(f"/meetings/{meeting['id']}").get_json()["items"][0]["state"] == "closed"
+    (close,) = [e for e in api.get(f"/meetings/{meeting['id']}/audit").get_json()["entries"]
+                if e["action"] == "close"]  # fmt: skip
+    assert close["detail"]["by"] == "countdown"
 
 
 def test_refused_connections(app, api):
