@@ -27,7 +27,7 @@ if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "serve":
     if _MODE == "eventlet":
         import warnings
 
-        warnings.filterwarnings("ignore", message="Eventlet is deprecated")
+        warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
         import eventlet
 
         eventlet.monkey_patch()
