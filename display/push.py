@@ -25,7 +25,6 @@ class Pusher:
         self.app = app
         self.interval = interval
         self.dirty: set[int] = set()
-        self.pushes = 0
         self._last = 0.0
         self._wake: Any = None
         self._live: dict[int, bool] = {}
@@ -63,7 +62,6 @@ class Pusher:
         emit = self.app.socketio.emit
         emit("turnout", payload, to=f"screen:{meeting_id}", namespace=SCREEN)
         emit("turnout", payload, to=f"console:{meeting_id}", namespace=CONSOLE)
-        self.pushes += 1
 
     def _loop(self) -> None:
         sleep = self.app.socketio.sleep

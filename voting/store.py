@@ -307,12 +307,6 @@ class Store:
 
         return self.read(q)
 
-    def meeting_by_join_key(self, join_key: str) -> dict[str, Any] | None:
-        row = self.read(
-            lambda c: c.execute("SELECT * FROM meetings WHERE join_key = ?", (join_key,)).fetchone()
-        )
-        return meeting_dict(row) if row else None
-
     def card(self, token: str) -> dict[str, Any] | None:
         """The card behind a token, or None."""
         if not cards.looks_like_token(token):

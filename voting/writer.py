@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -67,7 +66,6 @@ class WriterStats:
     jobs: int = 0
     commits: int = 0
     largest_group: int = 0
-    busy_seconds: float = 0.0
 
 
 class Writer:
@@ -127,7 +125,6 @@ class Writer:
 
     def _run_group(self, group: list[_Job]) -> None:
         """Run the jobs in one transaction; on this writer's thread (an OS thread)."""
-        started = time.perf_counter()
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -161,4 +158,3 @@ class Writer:
         stats.jobs += len(group)
         stats.commits += 1
         stats.largest_group = max(stats.largest_group, len(group))
-        stats.busy_seconds += time.perf_counter() - started
