@@ -238,6 +238,11 @@ def item_dict(row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
+def _counted_group(m: sqlite3.Row) -> str:
+    """The group whose cards count for 实到 and the quorum (常委会组成人员 by default)."""
+    return rules.parse_combine(json.loads(m["combine"])).group
+
+
 def _present(conn: sqlite3.Connection, meeting_id: int, grp: str | None = None) -> int:
     sql = "SELECT count(*) FROM cards WHERE meeting_id = ? AND present = 1 AND revoked = 0"
     args: tuple = (meeting_id,)
@@ -330,7 +335,7 @@ class Store:
 
     def _turnout(self, conn: sqlite3.Connection, meeting_id: int) -> dict[str, Any]:
         row = _meeting_row(conn, meeting_id)
-        counted = json.loads(row["combine"]).get("group", "member")
+        counted = _counted_group(row)
         voted = conn.execute(
             "SELECT v.item_id, count(DISTINCT v.card_id) FROM voted v"
             " JOIN items i ON i.id = v.item_id"
@@ -693,7 +698,7 @@ def _move(conn, meeting_id: int, request: Move, action: str, actor: str) -> dict
     planned = meeting.plan(states, request.items, action)
     detail: dict[str, Any] = {"items": list(request.items), "by": actor}
     if action == "open":
-        counted = json.loads(m["combine"]).get("group", "member")
+        counted = _counted_group(m)
         present = _present(conn, meeting_id, counted)
         if not meeting.quorum_met(present, m["expected"], m["quorum"]):
             meeting.check_quorum(
