@@ -243,6 +243,13 @@ def _counted_group(m: sqlite3.Row) -> str:
     return rules.parse_combine(json.loads(m["combine"])).group
 
 
+def _open_items(conn: sqlite3.Connection, meeting_id: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT * FROM items WHERE meeting_id = ? AND state = 'open' ORDER BY position, id",
+        (meeting_id,),
+    ).fetchall()
+
+
 def _present(conn: sqlite3.Connection, meeting_id: int, grp: str | None = None) -> int:
     sql = "SELECT count(*) FROM cards WHERE meeting_id = ? AND present = 1 AND revoked = 0"
     args: tuple = (meeting_id,)
@@ -362,10 +369,7 @@ class Store:
             if card is None:
                 raise NotFound("There is no such card.")
             m = _meeting_row(conn, card["meeting_id"])
-            items = conn.execute(
-                "SELECT * FROM items WHERE meeting_id = ? AND state = 'open' ORDER BY position, id",
-                (m["id"],),
-            ).fetchall()
+            items = _open_items(conn, m["id"])
             voted = conn.execute(
                 "SELECT v.item_id, v.aspect FROM voted v JOIN items i ON i.id = v.item_id"
                 " WHERE v.card_id = ? AND i.state = 'open'",
@@ -381,10 +385,7 @@ class Store:
 
         def q(conn):
             m = _meeting_row(conn, meeting_id)
-            items = conn.execute(
-                "SELECT * FROM items WHERE meeting_id = ? AND state = 'open' ORDER BY position, id",
-                (meeting_id,),
-            ).fetchall()
+            items = _open_items(conn, meeting_id)
             voted: dict[int, list] = defaultdict(list)
             for item_id, aspect, card_id in conn.execute(
                 "SELECT v.item_id, v.aspect, v.card_id FROM voted v"
