@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 run: $(VENV)/.installed
-	$(BIN)/python app.py serve --host $(HOST) --port $(PORT) --async-mode $(ASYNC)
+	$(BIN)/python app.py serve --demo --host $(HOST) --port $(PORT) --async-mode $(ASYNC)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -43,17 +43,25 @@ import socket  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-from flask import Flask  # noqa: E402
+from flask import Flask, redirect, request, url_for  # noqa: E402
+from flask_babel import Babel  # noqa: E402
 from flask_socketio import SocketIO  # noqa: E402
+from flask_wtf.csrf import CSRFProtect  # noqa: E402
 
+from display import screen  # noqa: E402
 from display.events import ConsoleNamespace, ScreenNamespace  # noqa: E402
 from display.push import Pusher  # noqa: E402
-from voting import api, events, voter  # noqa: E402
+from voting import api, console, demo, events, voter  # noqa: E402
 from voting.context import Ceping  # noqa: E402
 from voting.store import Store  # noqa: E402
 from voting.writer import Runtime, threaded_runtime  # noqa: E402
 
 socketio = SocketIO()
+babel = Babel()
+csrf = CSRFProtect()
+
+LANGUAGES = {"zh_CN": "中文", "en": "English"}  # the first is the default
+LANG_COOKIE = "ceping_lang"
 
 MAX_MESSAGE = 256 * 1024  # the largest Socket.IO message or HTTP body accepted
 
@@ -74,6 +82,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         CLOCK_INTERVAL=1.0,
         MAX_CONTENT_LENGTH=MAX_MESSAGE,
         JSON_SORT_KEYS=False,
+        CONSOLE_PASSWORD=os.environ.get("CEPING_CONSOLE_PASSWORD"),
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,  # valid as long as the console's login session
+        BABEL_DEFAULT_LOCALE="zh_CN",
     )
     app.config.update(config or {})
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)  # ballots, secrets
@@ -94,8 +107,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ceping = Ceping(store=store, admin_token=admin_token, socketio=socketio)
     app.extensions["ceping"] = ceping
 
+    babel.init_app(app, locale_selector=_locale)
+    csrf.init_app(app)
+    csrf.exempt(api.bp)  # the API checks CSRF itself, for console sessions only (voting.auth)
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+
+    @app.context_processor
+    def _language():
+        locale = _locale()
+        return {"locale": locale, "html_lang": locale.replace("_", "-")}
+
     app.register_blueprint(api.bp)
     app.register_blueprint(voter.bp)
+    app.register_blueprint(console.bp)
+    app.register_blueprint(screen.bp)
     socketio.on_namespace(events.VoterNamespace(events.NAMESPACE))
     socketio.on_namespace(ScreenNamespace("/screen"))
     socketio.on_namespace(ConsoleNamespace("/console"))
@@ -107,7 +132,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def healthz():
         return {"ok": True}
 
+    @app.get("/")
+    def home():
+        return redirect(url_for("console.index"))
+
+    @app.get("/lang/<code>")
+    def language(code: str):
+        """Switch the language of every page (a cookie), then go back to the page."""
+        target = request.args.get("next") or "/"
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/"
+        response = redirect(target)
+        if code in LANGUAGES:
+            response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax")
+        return response
+
     return app
+
+
+def _locale() -> str:
+    """zh-CN unless this browser chose another language."""
+    chosen = request.cookies.get(LANG_COOKIE)
+    return chosen if chosen in LANGUAGES else next(iter(LANGUAGES))
 
 
 def _instance_secret(app: Flask, name: str) -> str:
@@ -173,10 +219,25 @@ def serve(args: argparse.Namespace) -> None:
     host_shown = lan_address() if args.host in ("0.0.0.0", "::") else args.host
     base = f"http://{host_shown}:{args.port}"
     app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"] or base  # card URLs for the phones
-    token = app.extensions["ceping"].admin_token
+    ceping = app.extensions["ceping"]
+    public = app.config["PUBLIC_URL"].rstrip("/")
     print(f"ceping serving on {base}/ ({args.async_mode})", flush=True)
-    print(f"  phones use:  {app.config['PUBLIC_URL']}", flush=True)
-    print(f"  admin token: {token}", flush=True)
+    if args.demo and not ceping.store.meetings():
+        demo.create(ceping.store)
+        print(f"  created the demo meeting: {demo.TITLE}", flush=True)
+    meetings = ceping.store.meetings()
+    if meetings:
+        m = ceping.store.meeting(meetings[-1]["id"] if args.demo else meetings[0]["id"])
+        cards = ceping.store.cards(m["id"])
+        print(f"  meeting:     {m['title']} (#{m['id']})", flush=True)
+        print(f"  console:     {base}/console/meetings/{m['id']}", flush=True)
+        print(f"  projector:   {base}/screen/{m['id']}?key={m['screen_key']}", flush=True)
+        if cards:
+            print(f"  a voter:     {public}/v/{cards[0]['token']}  (card 1)", flush=True)
+    else:
+        print(f"  console:     {base}/console/", flush=True)
+    print(f"  phones use:  {public}  (the LAN address)", flush=True)
+    print(f"  admin token: {ceping.admin_token}", flush=True)
     print(f"  database:    {app.config['DATABASE']}", flush=True)
     kwargs: dict[str, Any] = {"log_output": args.access_log}
     if args.async_mode == "eventlet":
@@ -194,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
         "--async-mode", choices=("eventlet", "gevent", "threading"), default="eventlet"
     )
     p_serve.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    p_serve.add_argument(
+        "--demo", action="store_true", help="create the demo meeting if there is no meeting"
+    )
     sub.add_parser("verify", help="check the audit chain and recount every closed item")
     sub.add_parser("token", help="print the admin token")
     args = parser.parse_args(argv)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from voting import events, settings
+from voting import events, importing, settings
 from voting.auth import admin_required
+from voting.console import card_url
 from voting.context import ceping
 from voting.meeting import MoveRefused
 from voting.settings import BadInput
@@ -69,11 +70,11 @@ def _body() -> Any:
     return data
 
 
-def _card_url(token: str) -> str:
-    base = current_app.config.get("PUBLIC_URL")
-    if base:
-        return f"{base.rstrip('/')}/v/{token}"
-    return url_for("voter.ballot", token=token, _external=True)
+def _moved(meeting_id: int, action: str, items: list[int]) -> None:
+    """Tell the projector and the console that the meeting changed."""
+    items_moved.send(
+        current_app._get_current_object(), meeting_id=meeting_id, action=action, items=items
+    )
 
 
 @bp.post("/meetings")
@@ -92,16 +93,81 @@ def list_meetings():
 @bp.get(f"/meetings/<{ID}:meeting_id>")
 @admin_required
 def get_meeting(meeting_id: int):
-    return jsonify(ceping().store.meeting(meeting_id))
+    store = ceping().store
+    return jsonify({**store.meeting(meeting_id), "last_move": store.last_move(meeting_id)})
+
+
+@bp.patch(f"/meetings/<{ID}:meeting_id>")
+@admin_required
+def update_meeting(meeting_id: int):
+    store = ceping().store
+    changes = settings.meeting_changes(store.meeting(meeting_id), _body())
+    updated = store.update_meeting(meeting_id, changes)
+    _moved(meeting_id, "settings", [])
+    return jsonify(updated)
+
+
+@bp.post(f"/meetings/<{ID}:meeting_id>/copy")
+@admin_required
+def copy_meeting(meeting_id: int):
+    title = settings.copy_request(request.get_json(silent=True) or {})
+    return jsonify(ceping().store.copy_meeting(meeting_id, title)), 201
 
 
 @bp.post(f"/meetings/<{ID}:meeting_id>/items")
 @admin_required
 def add_items(meeting_id: int):
     ids = ceping().store.add_items(meeting_id, settings.new_items(_body()))
-    items_moved.send(current_app._get_current_object(), meeting_id=meeting_id, action="add",
-                     items=ids)  # fmt: skip
+    _moved(meeting_id, "add", ids)
     return jsonify(ids=ids), 201
+
+
+@bp.patch(f"/meetings/<{ID}:meeting_id>/items/<{ID}:item_id>")
+@admin_required
+def edit_item(meeting_id: int, item_id: int):
+    item = ceping().store.edit_item(meeting_id, item_id, settings.item_changes(_body()))
+    _moved(meeting_id, "edit", [item_id])
+    return jsonify(item)
+
+
+@bp.delete(f"/meetings/<{ID}:meeting_id>/items/<{ID}:item_id>")
+@admin_required
+def delete_item(meeting_id: int, item_id: int):
+    ceping().store.delete_item(meeting_id, item_id)
+    _moved(meeting_id, "delete", [item_id])
+    return jsonify(deleted=item_id)
+
+
+@bp.post(f"/meetings/<{ID}:meeting_id>/items/order")
+@admin_required
+def order_items(meeting_id: int):
+    ids = ceping().store.order_items(meeting_id, settings.item_order(_body()))
+    _moved(meeting_id, "order", ids)
+    return jsonify(items=ids)
+
+
+@bp.post("/items/parse")
+@admin_required
+def parse_items():
+    """Read items from pasted lines (`{text, kind?, batch?}`) or an uploaded CSV/XLSX (`file`).
+
+    Nothing is stored: the answer is the items read, to show and then add.
+    """
+    upload = request.files.get("file")
+    if upload is not None:
+        form = request.form
+        kind, batch = form.get("kind", "oral"), form.get("batch", "")
+        items = importing.parse_file(upload.filename or "", upload.read(), kind, batch)
+    else:
+        data = _body()
+        if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+            raise BadInput("Send {text: lines} or a file.")
+        kind, batch = data.get("kind", "oral"), data.get("batch", "")
+        if not isinstance(kind, str) or not isinstance(batch, str):
+            raise BadInput("'kind' and 'batch' must be strings.")
+        items = importing.parse_lines(data["text"], kind, settings.text(batch, "batch",
+                                      required=False, limit=40))  # fmt: skip
+    return jsonify(items=[item.__dict__ for item in items])
 
 
 @bp.post(f"/meetings/<{ID}:meeting_id>/cards")
@@ -109,14 +175,14 @@ def add_items(meeting_id: int):
 def issue_cards(meeting_id: int):
     count, group = settings.card_request(_body())
     issued = ceping().store.issue_cards(meeting_id, count, group)
-    return jsonify(cards=[{**c, "url": _card_url(c["token"])} for c in issued]), 201
+    return jsonify(cards=[{**c, "url": card_url(c["token"])} for c in issued]), 201
 
 
 @bp.get(f"/meetings/<{ID}:meeting_id>/cards")
 @admin_required
 def list_cards(meeting_id: int):
     found = ceping().store.cards(meeting_id)
-    return jsonify(cards=[{**c, "url": _card_url(c["token"])} for c in found])
+    return jsonify(cards=[{**c, "url": card_url(c["token"])} for c in found])
 
 
 @bp.post(f"/meetings/<{ID}:meeting_id>/cards/<{ID}:number>/<any(release, revoke):action>")
@@ -135,6 +201,16 @@ def move(meeting_id: int, action: str):
     done = ceping().store.move(meeting_id, request_, action)
     app = current_app._get_current_object()
     items_moved.send(app, meeting_id=meeting_id, action=action, items=list(request_.items))
+    events.push_states(ceping(), meeting_id)
+    return jsonify(done)
+
+
+@bp.post(f"/meetings/<{ID}:meeting_id>/undo")
+@admin_required
+def undo(meeting_id: int):
+    """Take back the last open / close / reopen (never a reveal); recorded in the audit log."""
+    done = ceping().store.undo(meeting_id)
+    _moved(meeting_id, done["action"], [int(i) for i in done["items"]])
     events.push_states(ceping(), meeting_id)
     return jsonify(done)
 

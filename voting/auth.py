@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import jsonify, request, session
+from flask import current_app, jsonify, request, session
 
 from voting.context import ceping
 
@@ -32,6 +32,11 @@ def is_admin() -> bool:
     return token_ok(bearer(), ceping().admin_token)
 
 
+def _session_only() -> bool:
+    """A console login without the token: its changes need the page's CSRF token too."""
+    return session.get("admin") is True and not token_ok(bearer(), ceping().admin_token)
+
+
 def admin_required(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -43,6 +48,8 @@ def admin_required(view: Callable) -> Callable:
             response.status_code = 401
             response.headers["WWW-Authenticate"] = "Bearer"
             return response
+        if request.method not in ("GET", "HEAD", "OPTIONS") and _session_only():
+            current_app.extensions["csrf"].protect()  # a 400 without the X-CSRFToken header
         return view(*args, **kwargs)
 
     return wrapped

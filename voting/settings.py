@@ -101,6 +101,7 @@ class MeetingSettings:
     join_mode: str = "cards"
     quorum: float = 0.5
     live_tallies: bool = False
+    auto_close: bool = False
 
 
 MEETING_FIELDS = set(MeetingSettings.__dataclass_fields__)
@@ -153,7 +154,56 @@ def meeting_settings(data: Any) -> MeetingSettings:
         join_mode=join_mode,
         quorum=float(quorum),
         live_tallies=flag(data.get("live_tallies", False), "live_tallies"),
+        auto_close=flag(data.get("auto_close", False), "auto_close"),
     )
+
+
+def meeting_changes(current: Mapping[str, Any], data: Any) -> dict[str, Any]:
+    """Validate `PATCH /api/meetings/<id>`: some settings, checked together with the rest.
+
+    Returns only the settings that differ from `current`, in their stored form.
+    """
+    data = _obj(data, "The meeting")
+    _no_extra(data, MEETING_FIELDS, "the meeting")
+    merged = meeting_settings({**{k: current[k] for k in MEETING_FIELDS}, **data})
+    clean = {k: getattr(merged, k) for k in data}
+    clean = {k: list(v) if isinstance(v, tuple) else v for k, v in clean.items()}
+    return {k: v for k, v in clean.items() if v != current[k]}
+
+
+def item_changes(data: Any) -> dict[str, str]:
+    """Validate `PATCH /api/meetings/<id>/items/<item>`: any of subject, person, kind, batch."""
+    data = _obj(data, "The item")
+    _no_extra(data, {"subject", "person", "kind", "batch"}, "the item")
+    out: dict[str, str] = {}
+    if "subject" in data:
+        out["subject"] = text(data["subject"], "subject")
+    if "person" in data:
+        out["person"] = text(data["person"], "person", required=False)
+    if "kind" in data:
+        if data["kind"] not in KINDS:
+            raise BadInput(f"'kind' must be one of {', '.join(KINDS)}.")
+        out["kind"] = data["kind"]
+    if "batch" in data:
+        out["batch"] = text(data["batch"], "batch", required=False, limit=40)
+    return out
+
+
+def item_order(data: Any) -> list[int]:
+    """Validate `POST /api/meetings/<id>/items/order`: `{items: [every item id, in order]}`."""
+    data = _obj(data, "The request")
+    _no_extra(data, {"items"}, "the request")
+    ids = data.get("items")
+    if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_ITEMS:
+        raise BadInput(f"'items' must be a list of 1 to {MAX_ITEMS} item ids.")
+    return [integer(i, "items[]", 1, 2**62) for i in ids]
+
+
+def copy_request(data: Any) -> str | None:
+    """Validate `POST /api/meetings/<id>/copy`: `{title?}`."""
+    data = _obj(data, "The request")
+    _no_extra(data, {"title"}, "the request")
+    return text(data.get("title"), "title", required=False, limit=MAX_TITLE) or None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import sqlite3
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -130,6 +130,15 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m002_auto_close(db: sqlite_utils.Database) -> None:
+    """Close an item by itself once every present card has voted on it (a meeting setting)."""
+    db.execute(
+        "ALTER TABLE meetings ADD COLUMN auto_close INTEGER NOT NULL DEFAULT 0"
+        " CHECK (auto_close IN (0, 1))"
+    )
+
+
 class NotFound(LookupError):
     """No such meeting, item or card."""
 
@@ -221,6 +230,7 @@ def meeting_dict(row: sqlite3.Row) -> dict[str, Any]:
         "screen_key": row["screen_key"],
         "quorum": row["quorum"],
         "live_tallies": bool(row["live_tallies"]),
+        "auto_close": bool(row["auto_close"]),
         "created_at": row["created_at"],
     }
 
@@ -454,19 +464,177 @@ class Store:
         def job(conn):
             cur = conn.execute(
                 "INSERT INTO meetings (title, expected, scale, rule, combine, aspects, secret,"
-                " allow_change, join_mode, join_key, screen_key, quorum, live_tallies, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " allow_change, join_mode, join_key, screen_key, quorum, live_tallies,"
+                " auto_close, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (s.title, s.expected, s.scale, _dumps(rule), _dumps(combine),
                  _dumps(list(s.aspects)), int(s.secret), int(s.allow_change), s.join_mode,
-                 cards.new_token(), cards.new_token(), s.quorum, int(s.live_tallies), _now()),
+                 cards.new_token(), cards.new_token(), s.quorum, int(s.live_tallies),
+                 int(s.auto_close), _now()),
             )  # fmt: skip
             meeting_id = cur.lastrowid
             data = meeting_dict(_meeting_row(conn, meeting_id))
-            shown = {k: v for k, v in data.items() if k not in ("join_key", "screen_key")}
-            append_audit(conn, meeting_id, "create", shown)
+            append_audit(conn, meeting_id, "create", _shown(data))
             return data
 
         return self.writer.submit(job)
+
+    def update_meeting(self, meeting_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Change a meeting's settings (validated by `settings.meeting_changes`).
+
+        The title can change at any time. Every other setting decides how ballots are cast or
+        counted, so it is fixed once any item has been opened.
+        """
+
+        def job(conn):
+            _meeting_row(conn, meeting_id)
+            if set(changes) - {"title"}:
+                started = conn.execute(
+                    "SELECT count(*) FROM items WHERE meeting_id = ? AND state <> 'draft'",
+                    (meeting_id,),
+                ).fetchone()[0]
+                if started:
+                    raise Refused(
+                        "started",
+                        "Voting has started: only the title can change now.",
+                    )
+            columns = {k: _column(k, v) for k, v in changes.items()}
+            if columns:
+                assignments = ", ".join(f"{k} = ?" for k in columns)
+                conn.execute(
+                    f"UPDATE meetings SET {assignments} WHERE id = ?",  # keys from a fixed set
+                    (*columns.values(), meeting_id),
+                )
+                append_audit(conn, meeting_id, "settings", dict(changes))
+            return meeting_dict(_meeting_row(conn, meeting_id))
+
+        return self.writer.submit(job)
+
+    def copy_meeting(self, meeting_id: int, title: str | None = None) -> dict[str, Any]:
+        """A new meeting with the same settings and items (all in draft), and no cards."""
+
+        def job(conn):
+            old = _meeting_row(conn, meeting_id)
+            cur = conn.execute(
+                "INSERT INTO meetings (title, expected, scale, rule, combine, aspects, secret,"
+                " allow_change, join_mode, join_key, screen_key, quorum, live_tallies,"
+                " auto_close, created_at) SELECT ?, expected, scale, rule, combine, aspects,"
+                " secret, allow_change, join_mode, ?, ?, quorum, live_tallies, auto_close, ?"
+                " FROM meetings WHERE id = ?",
+                (title or old["title"], cards.new_token(), cards.new_token(), _now(), meeting_id),
+            )
+            new_id = cur.lastrowid
+            conn.execute(
+                "INSERT INTO items (meeting_id, position, subject, person, kind, batch)"
+                " SELECT ?, position, subject, person, kind, batch FROM items"
+                " WHERE meeting_id = ? ORDER BY position, id",
+                (new_id, meeting_id),
+            )
+            data = meeting_dict(_meeting_row(conn, new_id))
+            append_audit(conn, new_id, "create", {**_shown(data), "copy_of": meeting_id})
+            return data
+
+        return self.writer.submit(job)
+
+    def edit_item(self, meeting_id: int, item_id: int, changes: Mapping[str, str]) -> dict:
+        """Change an item's subject, person, kind or batch; only while it is in draft."""
+
+        def job(conn):
+            row = _draft_item(conn, meeting_id, item_id, "changed")
+            if changes:
+                assignments = ", ".join(f"{k} = ?" for k in changes)  # keys from a fixed set
+                conn.execute(
+                    f"UPDATE items SET {assignments} WHERE id = ?", (*changes.values(), row["id"])
+                )
+                append_audit(conn, meeting_id, "edit_item", {"item": item_id, **changes})
+            return item_dict(
+                conn.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
+            )
+
+        return self.writer.submit(job)
+
+    def delete_item(self, meeting_id: int, item_id: int) -> None:
+        """Remove an item that was never opened."""
+
+        def job(conn):
+            row = _draft_item(conn, meeting_id, item_id, "deleted")
+            conn.execute("DELETE FROM items WHERE id = ?", (row["id"],))
+            append_audit(
+                conn, meeting_id, "delete_item", {"item": item_id, "subject": row["subject"]}
+            )
+
+        self.writer.submit(job)
+
+    def order_items(self, meeting_id: int, ids: Sequence[int]) -> list[int]:
+        """Put the meeting's items in this order; `ids` names every item once."""
+
+        def job(conn):
+            _meeting_row(conn, meeting_id)
+            have = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM items WHERE meeting_id = ? ORDER BY position, id",
+                    (meeting_id,),
+                )
+            ]
+            if sorted(have) != sorted(ids) or len(set(ids)) != len(ids):
+                raise Refused("bad_order", "Name every item of the meeting exactly once.")
+            for position, item_id in enumerate(ids, 1):
+                conn.execute("UPDATE items SET position = ? WHERE id = ?", (position, item_id))
+            append_audit(conn, meeting_id, "order_items", {"items": list(ids)})
+            return list(ids)
+
+        return self.writer.submit(job)
+
+    def last_move(self, meeting_id: int) -> dict[str, Any] | None:
+        """The meeting's latest open / close / reveal / reopen / reset, as the audit log has it."""
+
+        def q(conn):
+            _meeting_row(conn, meeting_id)
+            row = conn.execute(
+                "SELECT action, detail FROM audit WHERE meeting_id = ? AND action IN"
+                " ('open', 'close', 'reveal', 'reopen', 'reset') ORDER BY id DESC LIMIT 1",
+                (meeting_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            detail = json.loads(row["detail"])
+            return {"action": row["action"], "items": detail["items"], "by": detail.get("by")}
+
+        return self.read(q)
+
+    def undo(self, meeting_id: int) -> dict[str, Any]:
+        """Take back the meeting's last step, unless it was a reveal (revealed results stand).
+
+        A close is undone by reopening, an open or reopen by discarding the votes cast since
+        (reset to draft, or close again after a reopen). Recorded in the audit log as such.
+        """
+
+        def job(conn):
+            _meeting_row(conn, meeting_id)
+            row = conn.execute(
+                "SELECT action, detail FROM audit WHERE meeting_id = ? AND action IN"
+                " ('open', 'close', 'reveal', 'reopen', 'reset') ORDER BY id DESC LIMIT 1",
+                (meeting_id,),
+            ).fetchone()
+            if row is None:
+                raise Refused("nothing_to_undo", "No step has been taken yet.")
+            last = row["action"]
+            inverse = {"close": "reopen", "open": "reset", "reopen": "close"}.get(last)
+            if inverse is None:
+                raise Refused(
+                    "cannot_undo",
+                    "A revealed result is final."
+                    if last == "reveal"
+                    else "A reset cannot be undone: its ballots are gone.",
+                )
+            items = tuple(json.loads(row["detail"])["items"])
+            done = _move(conn, meeting_id, Move(items), inverse, actor="undo")
+            return {"undone": last, "action": inverse, **done}
+
+        done = self.writer.submit(job)
+        if done["action"] in ("close", "reset"):
+            self.seal()
+        return done
 
     def add_items(self, meeting_id: int, items: Sequence[NewItem]) -> list[int]:
         def job(conn):
@@ -594,12 +762,7 @@ class Store:
     def close_due(self, now: float | None = None) -> list[tuple[int, list[int]]]:
         """Close every open item whose countdown has run out; [(meeting, [items])]."""
         now = time.time() if now is None else now
-        due = self.read(
-            lambda c: c.execute(
-                "SELECT meeting_id, id FROM items WHERE state = 'open' AND closes_at <= ?",
-                (now,),
-            ).fetchall()
-        )
+        due = self.read(lambda c: _due(c, now))
         if not due:
             return []
         by_meeting: dict[int, list[int]] = defaultdict(list)
@@ -618,6 +781,7 @@ class Store:
                 ids = meeting.due_to_close(
                     {i: (meeting.State.OPEN, at) for i, at in states.items()}, now
                 )
+                ids = sorted(set(ids) | {i for m, i in _due(conn, now) if m == meeting_id})
                 if ids:
                     _move(conn, meeting_id, Move(tuple(ids)), "close", actor="countdown")
                     closed.append((meeting_id, ids))
@@ -670,6 +834,48 @@ class Store:
 
     def close(self) -> None:
         self._read.close()
+
+
+def _due(conn: sqlite3.Connection, now: float) -> list[tuple[int, int]]:
+    """(meeting, item) of open items to close: countdown run out, or (where the meeting says
+    so) every present card has voted on every aspect."""
+    return conn.execute(
+        "SELECT meeting_id, id FROM items WHERE state = 'open' AND closes_at <= ?"
+        " UNION SELECT i.meeting_id, i.id FROM items i JOIN meetings m ON m.id = i.meeting_id"
+        " WHERE i.state = 'open' AND m.auto_close = 1 AND (SELECT count(*) FROM cards c"
+        "   WHERE c.meeting_id = m.id AND c.present = 1 AND c.revoked = 0) > 0"
+        " AND (SELECT count(*) FROM voted v WHERE v.item_id = i.id)"
+        "   >= json_array_length(m.aspects) * (SELECT count(*) FROM cards c"
+        "   WHERE c.meeting_id = m.id AND c.present = 1 AND c.revoked = 0)",
+        (now,),
+    ).fetchall()
+
+
+def _shown(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A meeting's settings as the audit log keeps them: without its secret keys."""
+    return {k: v for k, v in data.items() if k not in ("join_key", "screen_key", "items")}
+
+
+def _column(key: str, value: Any) -> Any:
+    """A setting as its column stores it."""
+    if key in ("rule", "combine"):
+        return _dumps(value)
+    if key == "aspects":
+        return _dumps(list(value))
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _draft_item(conn: sqlite3.Connection, meeting_id: int, item_id: int, verb: str):
+    row = conn.execute(
+        "SELECT * FROM items WHERE id = ? AND meeting_id = ?", (item_id, meeting_id)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"Meeting {meeting_id} has no item {item_id}.")
+    if row["state"] != "draft":
+        raise Refused("not_draft", f"Item {item_id} has been opened: it cannot be {verb}.", item_id)
+    return row
 
 
 def _issue(conn, meeting_id: int, count: int, grp: str, origin: str) -> list[dict[str, Any]]:

@@ -1,0 +1,39 @@
+"""The projector page, `/screen/<id>?key=<screen key>`: read from 10 m, live by Socket.IO."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request, url_for
+
+from display import qr
+from voting.auth import is_admin, token_ok
+from voting.context import ceping
+from voting.store import NotFound
+
+bp = Blueprint("screen", __name__, url_prefix="/screen")
+
+
+def join_url(join_key: str) -> str:
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        return f"{base.rstrip('/')}/j/{join_key}"
+    return url_for("voter.join", key=join_key, _external=True)
+
+
+@bp.get("/<int:meeting_id>")
+def projector(meeting_id: int):
+    """The projector of one meeting; needs the meeting's screen key (or a console login)."""
+    try:
+        m = ceping().store.meeting(meeting_id)
+    except NotFound:
+        return render_template("not_found.html"), 404
+    key = request.args.get("key", "")
+    if not (token_ok(key, m["screen_key"]) or is_admin()):
+        return render_template("not_found.html"), 404  # says nothing of which meetings exist
+    join = join_url(m["join_key"]) if m["join_mode"] == "open" else None
+    return render_template(
+        "screen.html",
+        meeting=m,
+        key=key,
+        join_url=join,
+        join_qr=qr.svg(join, border=2) if join else None,
+    )

@@ -1,0 +1,108 @@
+"""The secretary's console pages: login, the list of meetings, one meeting, its card sheet.
+
+The pages are shells: their script reads and changes everything through the HTTP API (with
+the login session and its CSRF token) and hears live changes on the `/console` namespace.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from voting.auth import is_admin, token_ok
+from voting.context import ceping
+from voting.store import NotFound
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+
+
+def card_url(token: str) -> str:
+    """The address a card's QR code holds: the LAN address phones use, where it is known."""
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        return f"{base.rstrip('/')}/v/{token}"
+    return url_for("voter.ballot", token=token, _external=True)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this server (no open redirect)."""
+    if not target:
+        return url_for("console.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("console.index")
+    return target
+
+
+def _login_page(error: str | None = None, status: int = 200):
+    return render_template("login.html", error=error, next=request.values.get("next")), status
+
+
+@bp.get("/")
+def index():
+    """The meetings: create, copy, open one."""
+    if not is_admin():
+        return _login_page()
+    return render_template("meetings.html")
+
+
+@bp.post("/login")
+def login():
+    """Log in with the admin token or the console password (CONSOLE_PASSWORD)."""
+    secret = request.form.get("secret", "")
+    password = current_app.config.get("CONSOLE_PASSWORD")
+    ok = token_ok(secret, ceping().admin_token) or bool(password and token_ok(secret, password))
+    if not ok:
+        return _login_page(_("口令不正确。"), 401)
+    session.clear()
+    session["admin"] = True
+    session.permanent = True
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("console.index"))
+
+
+@bp.get("/meetings/<int:meeting_id>")
+def meeting(meeting_id: int):
+    """One meeting: prepare it, run it, see its results."""
+    if not is_admin():
+        return redirect(url_for("console.index", next=request.path))
+    try:
+        m = ceping().store.meeting(meeting_id)
+    except NotFound:
+        return render_template("not_found.html"), 404
+    screen = url_for("screen.projector", meeting_id=meeting_id, key=m["screen_key"])
+    return render_template("console.html", meeting=m, screen_url=screen)
+
+
+@bp.get("/meetings/<int:meeting_id>/cards")
+def card_sheet(meeting_id: int):
+    """A4 sheets of QR cards to print, cut and hand out (shuffled, so a card names nobody)."""
+    if not is_admin():
+        return redirect(url_for("console.index", next=request.path))
+    store = ceping().store
+    try:
+        m = store.meeting(meeting_id)
+    except NotFound:
+        return render_template("not_found.html"), 404
+    wanted = request.args.get("group")
+    cards = [
+        {**c, "url": card_url(c["token"])}
+        for c in store.cards(meeting_id)
+        if not c["revoked"] and c["origin"] == "issued" and (not wanted or c["grp"] == wanted)
+    ]
+    return render_template("cards.html", meeting=m, cards=cards)
