@@ -6,7 +6,7 @@ HOST   ?= 0.0.0.0
 PORT   ?= 5000
 ASYNC  ?= eventlet
 
-.PHONY: run test lint format bench-writer clean
+.PHONY: run test lint format translations bench-writer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,14 @@ format: $(VENV)/.installed
 
 test: lint
 	$(BIN)/python -m pytest
+
+# After changing any text shown to users: extract it, update the English catalog, translate the
+# new entries in translations/en/LC_MESSAGES/messages.po, and run this again to compile.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F translations/babel.cfg --no-location --sort-output \
+		-o translations/messages.pot .
+	$(BIN)/pybabel update -N -i translations/messages.pot -d translations -l en
+	$(BIN)/pybabel compile -d translations
 
 bench-writer: $(VENV)/.installed
 	$(BIN)/python bench/writer.py

@@ -40,6 +40,13 @@ class Api:
             assert r.status_code == status, r.get_json()
         return r
 
+    def send(self, method: str, path: str, body: Any = None, status: int | None = None):
+        """Any other method (PATCH, DELETE) with the admin token."""
+        r = self.client.open(f"/api{path}", method=method, json=body, headers=self.headers)
+        if status is not None:
+            assert r.status_code == status, r.get_json()
+        return r
+
     def get(self, path: str, status: int | None = 200):
         r = self.client.get(f"/api{path}", headers=self.headers)
         if status is not None:
