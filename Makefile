@@ -5,8 +5,9 @@ BIN    := $(VENV)/bin
 HOST   ?= 0.0.0.0
 PORT   ?= 5000
 ASYNC  ?= eventlet
+PHONES ?= 3000
 
-.PHONY: run test lint format translations bench-writer clean
+.PHONY: run test lint format translations bench bench-writer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,10 @@ translations: $(VENV)/.installed
 		-o translations/messages.pot .
 	$(BIN)/pybabel update -N -i translations/messages.pot -d translations -l en
 	$(BIN)/pybabel compile -d translations
+
+# The load benchmark: N phones on the real server beside a bare Flask-SocketIO server.
+bench: $(VENV)/.installed
+	$(BIN)/python bench/load.py --phones $(PHONES) --mode $(ASYNC)
 
 bench-writer: $(VENV)/.installed
 	$(BIN)/python bench/writer.py
