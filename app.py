@@ -89,6 +89,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         BABEL_DEFAULT_LOCALE="zh_CN",
     )
     app.config.update(config or {})
+    app.json.ensure_ascii = False  # Chinese as UTF-8, not \uXXXX: half the bytes on the phone
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)  # ballots, secrets
     app.config.setdefault("DATABASE", str(Path(app.instance_path) / "ceping.sqlite"))
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _instance_secret(app, "secret_key")
@@ -227,7 +228,7 @@ def serve(args: argparse.Namespace) -> None:
         print(f"  created the demo meeting: {demo.TITLE}", flush=True)
     meetings = ceping.store.meetings()
     if meetings:
-        m = ceping.store.meeting(meetings[-1]["id"] if args.demo else meetings[0]["id"])
+        m = ceping.store.meeting(meetings[0]["id"])  # the newest
         cards = ceping.store.cards(m["id"])
         print(f"  meeting:     {m['title']} (#{m['id']})", flush=True)
         print(f"  console:     {base}/console/meetings/{m['id']}", flush=True)

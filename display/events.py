@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request, session
-from flask_socketio import Namespace, emit, join_room
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
 from display import views
 from voting.auth import token_ok

@@ -31,11 +31,24 @@ def _with_cookie(response: Response, device: str, new: bool) -> Response:
 
 @bp.get("/v/<token>")
 def ballot(token: str):
-    """The ballot page of one card."""
+    """The ballot page of one card; a refusal page for an unknown, bound or withdrawn card.
+
+    Only looks: the card is bound to this device when the page's socket connects, not here.
+    """
     card = ceping().store.card(token)
     if card is None:
         return render_template("voter_refused.html", reason="unknown_card"), 404
     device, new = _device()
+    decision = cards.admit(
+        revoked=bool(card["revoked"]),
+        bound_device=card["device"],
+        checked_in=bool(card["present"]),
+        device=cards.device_key(device),
+    )
+    if not decision.ok:
+        title = ceping().store.meeting(card["meeting_id"])["title"]
+        page = render_template("voter_refused.html", reason=decision.error, title=title)
+        return _with_cookie(make_response(page, 409), device, new)
     meeting = ceping().store.meeting(card["meeting_id"])
     page = render_template("voter.html", card=card, meeting=meeting, token=token)
     return _with_cookie(make_response(page), device, new)
