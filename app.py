@@ -48,7 +48,7 @@ from flask_babel import Babel  # noqa: E402
 from flask_socketio import SocketIO  # noqa: E402
 from flask_wtf.csrf import CSRFProtect  # noqa: E402
 
-from display import screen  # noqa: E402
+from display import qr, screen  # noqa: E402
 from display.events import ConsoleNamespace, ScreenNamespace  # noqa: E402
 from display.push import Pusher  # noqa: E402
 from voting import api, console, demo, events, voter  # noqa: E402
@@ -112,6 +112,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     csrf.exempt(api.bp)  # the API checks CSRF itself, for console sessions only (voting.auth)
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["qr_svg"] = qr.svg  # the card sheet's QR codes
 
     @app.context_processor
     def _language():

@@ -6,6 +6,7 @@ the login session and its CSRF token) and hears live changes on the `/console` n
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import (
@@ -53,7 +54,21 @@ def index():
     """The meetings: create, copy, open one."""
     if not is_admin():
         return _login_page()
-    return render_template("meetings.html")
+    store = ceping().store
+    meetings = [_summary(store.meeting(m["id"])) for m in store.meetings()]
+    return render_template("meetings.html", meetings=meetings)
+
+
+def _summary(m: dict) -> dict:
+    """A meeting as the list shows it: when it was made, its items counted by state."""
+    states = {"draft": 0, "open": 0, "closed": 0, "revealed": 0}
+    for item in m["items"]:
+        states[item["state"]] = states.get(item["state"], 0) + 1
+    try:
+        created = datetime.fromisoformat(m["created_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        created = m["created_at"] or ""
+    return {**m, "created": created, "states": states, "count": len(m["items"])}
 
 
 @bp.post("/login")
@@ -105,4 +120,4 @@ def card_sheet(meeting_id: int):
         for c in store.cards(meeting_id)
         if not c["revoked"] and c["origin"] == "issued" and (not wanted or c["grp"] == wanted)
     ]
-    return render_template("cards.html", meeting=m, cards=cards)
+    return render_template("cards.html", meeting=m, cards=cards, group=wanted)

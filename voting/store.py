@@ -1060,7 +1060,8 @@ def results(m, rows, counts: dict, present: dict[str, int], issued: dict[str, in
                 }
             )
         items.append({**item_dict(r), "aspects": per_aspect})
-    ranks = {item_id: place for place, item_id in rules.rank(tallies)}
+    rated = [(item_id, t) for item_id, t in tallies if t.rate is not None]
+    ranks = {item_id: place for place, item_id in rules.rank(rated)}  # no ballots: no rank
     for item in items:
         item["rank"] = ranks.get(item["id"])
     return {
