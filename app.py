@@ -64,6 +64,7 @@ LANGUAGES = {"zh_CN": "中文", "en": "English"}  # the first is the default
 LANG_COOKIE = "ceping_lang"
 
 MAX_MESSAGE = 256 * 1024  # the largest Socket.IO message or HTTP body accepted
+BACKLOG = 4096  # connections waiting to be accepted (the kernel caps it at somaxconn)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -241,9 +242,23 @@ def serve(args: argparse.Namespace) -> None:
     print(f"  phones use:  {public}  (the LAN address)", flush=True)
     print(f"  admin token: {ceping.admin_token}", flush=True)
     print(f"  database:    {app.config['DATABASE']}", flush=True)
-    kwargs: dict[str, Any] = {"log_output": args.access_log}
     if args.async_mode == "eventlet":
-        kwargs["max_size"] = max(limit, 1024)  # eventlet's default is 1,024 connections
+        import eventlet.wsgi
+
+        # Listen with a deep queue: a hall of phones connects at once, and a full queue drops
+        # connections that then retry a second later (eventlet.listen's default queue is 50).
+        family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+        listener = eventlet.listen((args.host, args.port), family=family, backlog=BACKLOG)
+        eventlet.wsgi.server(
+            listener,
+            app,
+            log_output=args.access_log,
+            max_size=max(limit, 1024),  # eventlet's default is 1,024 connections
+        )
+        return
+    kwargs: dict[str, Any] = {"log_output": args.access_log}
+    if args.async_mode == "gevent":
+        kwargs["backlog"] = BACKLOG
     socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, **kwargs)
 
 
