@@ -255,9 +255,11 @@ function applyState(s) {
   state = s;
   at = Date.now();
   items = {};
-  voted = {};
   s.items.forEach(function (it) { items[it.id] = it; });
-  s.voted.forEach(function (p) { voted[p[0] + ":" + p[1]] = true; });
+  if (s.voted) { /* null: sent to every phone at once; what this phone knew still holds */
+    voted = {};
+    s.voted.forEach(function (p) { voted[p[0] + ":" + p[1]] = true; });
+  }
   if (s.revoked) return refuse("revoked");
   keys().forEach(function (k) { open[k] = true; });
   Object.keys(S.slots).forEach(function (k) {

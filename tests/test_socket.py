@@ -44,7 +44,7 @@ def test_five_cards_open_vote_close_reveal(app, api):
     for p in phones:
         state = received(p, "/voter", "state")[-1]  # the connect state came first
         assert [i["id"] for i in state["items"]] == [item]
-        assert state["voted"] == []
+        assert state["voted"] is None  # one push for all: each phone keeps what it knew
 
     choices = ["satisfied", "satisfied", "satisfied", "basic", "unsatisfied"]
     ballots = [str(uuid.uuid4()) for _ in phones]
@@ -116,6 +116,26 @@ def test_voter_state_follows_the_meeting(app, api):
     api.move(meeting["id"], "close", [items[0]])
     (state,) = received(p, "/voter", "state")
     assert [i["id"] for i in state["items"]] == [items[1]]
+    assert state["voted"] is None
+
+
+def test_a_reopen_or_undo_tells_each_phone_its_own_votes(app, api):
+    """After a reopen or an undo, each phone gets the list of what its card voted on; after an
+    open, close or reveal one shared state (`voted` null) goes to all of them."""
+    m = api.meeting(cards=2, items=1, allow_change=True)
+    meeting, (item,) = m["meeting"], m["items"]
+    voter, other = (phone(app, card["token"]) for card in m["cards"])
+    api.move(meeting["id"], "open", [item])
+    assert vote(voter, item, "basic")["ok"]
+    api.move(meeting["id"], "close", [item])
+    api.move(meeting["id"], "reopen", [item])
+    assert received(voter, "/voter", "state")[-1]["voted"] == [[item, 0]]
+    assert received(other, "/voter", "state")[-1]["voted"] == []
+    api.post(f"/meetings/{meeting['id']}/undo", None, 200)  # closes it again
+    api.post(f"/meetings/{meeting['id']}/undo", None, 200)  # and reopens
+    assert received(voter, "/voter", "state")[-1]["voted"] == [[item, 0]]
+    api.move(meeting["id"], "reset", [item])
+    assert received(voter, "/voter", "state")[-1]["voted"] == []
 
 
 def test_countdown_closes_by_itself(app, api):
@@ -130,7 +150,7 @@ def test_countdown_closes_by_itself(app, api):
         lambda conn: conn.execute("UPDATE items SET closes_at = 0 WHERE id = ?", (item,))
     )
     state, _ = wait_for(p, "/voter", "state", lambda s: s["items"] == [])
-    assert state["voted"] == []
+    assert state["voted"] is None
     assert api.get(f"/meetings/{meeting['id']}").get_json()["items"][0]["state"] == "closed"
     (close,) = [e for e in api.get(f"/meetings/{meeting['id']}/audit").get_json()["entries"]
                 if e["action"] == "close"]  # fmt: skip

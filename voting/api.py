@@ -201,7 +201,7 @@ def move(meeting_id: int, action: str):
     done = ceping().store.move(meeting_id, request_, action)
     app = current_app._get_current_object()
     items_moved.send(app, meeting_id=meeting_id, action=action, items=list(request_.items))
-    events.push_states(ceping(), meeting_id)
+    events.push_states(ceping(), meeting_id, action)
     return jsonify(done)
 
 

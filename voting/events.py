@@ -91,8 +91,19 @@ class VoterNamespace(Namespace):
         return {"ok": True, "votes": statuses}
 
 
-def push_states(app: Ceping, meeting_id: int) -> None:
-    """Send every connected phone of a meeting its own `state` (after items changed)."""
+#: Moves after which each phone's own `voted` list is still right: a fresh open (a draft item
+#: has no votes), a close and a reveal (the item just leaves the list). One `state`, encoded
+#: once, then goes to the whole meeting's room; after a reopen, a reset or an undo, each phone
+#: gets its own.
+SHARED_MOVES = frozenset({"open", "close", "reveal"})
+
+
+def push_states(app: Ceping, meeting_id: int, action: str | None = None) -> None:
+    """Send the connected phones of a meeting their `state` after items changed."""
+    if action in SHARED_MOVES:
+        state = app.store.open_state(meeting_id)
+        app.socketio.emit("state", state, to=f"voters:{meeting_id}", namespace=NAMESPACE)
+        return
     connected = app.voters.cards(meeting_id)
     if not connected:
         return
@@ -120,4 +131,4 @@ def clock(flask_app: Any, interval: float = 1.0) -> None:
             continue
         for meeting_id, ids in closed:
             items_moved.send(flask_app, meeting_id=meeting_id, action="close", items=ids)
-            push_states(app, meeting_id)
+            push_states(app, meeting_id, "close")

@@ -389,6 +389,15 @@ class Store:
 
         return self.read(q)
 
+    def open_state(self, meeting_id: int) -> dict[str, Any]:
+        """The part of `voter_state` every phone of a meeting shares (`voted` is None)."""
+
+        def q(conn):
+            m = _meeting_row(conn, meeting_id)
+            return voter_state(m, _open_items(conn, meeting_id), None, False)
+
+        return self.read(q)
+
     def voter_states(self, meeting_id: int, card_ids: Iterable[int]) -> dict[int, dict]:
         """`voter_state` for many cards of one meeting with three queries in all."""
         wanted = set(card_ids)
@@ -1001,8 +1010,12 @@ def _cast_one(conn, v: Vote, choice: str, grp: str, card_id: int, named, allow_c
     return "changed"
 
 
-def voter_state(m, items, voted: Iterable[tuple[int, int]], revoked: bool) -> dict[str, Any]:
-    """The `state` event a phone receives (never a tally)."""
+def voter_state(m, items, voted: Iterable[tuple[int, int]] | None, revoked: bool) -> dict:
+    """The `state` event a phone receives (never a tally).
+
+    `voted` None means "what this phone knew is still true": sent to all phones at once after
+    a move that cannot change which open items a card has voted on.
+    """
     scale = rules.get_scale(m["scale"])
     now = time.time()
     return {
@@ -1020,7 +1033,7 @@ def voter_state(m, items, voted: Iterable[tuple[int, int]], revoked: bool) -> di
             }
             for r in items
         ],
-        "voted": sorted([item, aspect] for item, aspect in voted),
+        "voted": None if voted is None else sorted([item, aspect] for item, aspect in voted),
         "revoked": bool(revoked),
     }
 
