@@ -951,11 +951,17 @@ def _cast(conn: sqlite3.Connection, card_id: int, votes: Sequence[Vote]) -> list
     scale = rules.get_scale(m["scale"])
     n_aspects = len(json.loads(m["aspects"]))
     named = None if m["secret"] else card_id
+    wanted = sorted({v.item for v in votes})
+    items = {
+        r["id"]: r
+        for r in conn.execute(
+            f"SELECT id, meeting_id, state FROM items WHERE id IN ({','.join('?' * len(wanted))})",
+            wanted,
+        )
+    }  # one query for a whole batch
     statuses = []
     for v in votes:
-        item = conn.execute(
-            "SELECT meeting_id, state FROM items WHERE id = ?", (v.item,)
-        ).fetchone()
+        item = items.get(v.item)
         if item is None or item["meeting_id"] != card["meeting_id"]:
             raise Refused("unknown_item", f"Item {v.item} is not part of this meeting.", v.item)
         if item["state"] != "open":
@@ -970,28 +976,25 @@ def _cast(conn: sqlite3.Connection, card_id: int, votes: Sequence[Vote]) -> list
 
 
 def _cast_one(conn, v: Vote, choice: str, grp: str, card_id: int, named, allow_change) -> str:
-    has_voted = conn.execute(
-        "SELECT 1 FROM voted WHERE item_id = ? AND aspect = ? AND card_id = ?",
+    first = conn.execute(
+        "INSERT OR IGNORE INTO voted (item_id, aspect, card_id) VALUES (?, ?, ?)",
         (v.item, v.aspect, card_id),
-    ).fetchone()
+    ).rowcount
+    if first:  # the usual case: two inserts, no lookup
+        try:
+            conn.execute(
+                "INSERT INTO ballots (id, item_id, aspect, grp, choice, card_id)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (v.ballot, v.item, v.aspect, grp, choice, named),
+            )
+        except sqlite3.IntegrityError:  # the job's savepoint takes the `voted` row back
+            raise Refused(
+                "ballot_taken", "This ballot id is already used; reload the page.", v.item
+            ) from None
+        return "recorded"
     ballot = conn.execute(
         "SELECT item_id, aspect, choice, card_id FROM ballots WHERE id = ?", (v.ballot,)
     ).fetchone()
-    if not has_voted:
-        if ballot is not None:
-            raise Refused(
-                "ballot_taken", "This ballot id is already used; reload the page.", v.item
-            )
-        conn.execute(
-            "INSERT INTO voted (item_id, aspect, card_id) VALUES (?, ?, ?)",
-            (v.item, v.aspect, card_id),
-        )
-        conn.execute(
-            "INSERT INTO ballots (id, item_id, aspect, grp, choice, card_id)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (v.ballot, v.item, v.aspect, grp, choice, named),
-        )
-        return "recorded"
     mine = (
         ballot is not None
         and (ballot["item_id"], ballot["aspect"]) == (v.item, v.aspect)
