@@ -56,7 +56,12 @@ class Pusher:
         """Send one meeting's turnout to its projector and console rooms."""
         live = self._live.get(meeting_id)
         if live is None:
-            live = self._live[meeting_id] = self.app.store.meeting(meeting_id)["live_tallies"]
+            m = self.app.store.meeting(meeting_id)
+            live = m["live_tallies"]
+            if any(item["state"] != "draft" for item in m["items"]):
+                # Settings are fixed once an item has been opened: only then may it be kept.
+                # Before, the secretary may still turn live tallies off.
+                self._live[meeting_id] = live
         payload = views.turnout(self.app.store, meeting_id, live=live)
         payload["sent_at"] = time.time()
         emit = self.app.socketio.emit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 from voting.meeting import seconds_left
@@ -10,7 +11,10 @@ from voting.store import Store
 
 
 def screen_meeting(store: Store, meeting_id: int) -> dict[str, Any]:
-    """The projector's picture of a meeting: title, items and states; never keys or tallies."""
+    """The projector's picture of a meeting: title, items and states; never keys or tallies.
+
+    `focus` is the meeting's latest move (see `last_move`): what the projector shows now.
+    """
     m = store.meeting(meeting_id)
     now = time.time()
     return {
@@ -32,6 +36,27 @@ def screen_meeting(store: Store, meeting_id: int) -> dict[str, Any]:
             }
             for i in m["items"]
         ],
+        "focus": last_move(store, meeting_id, now),
+    }
+
+
+def last_move(store: Store, meeting_id: int, now: float | None = None) -> dict[str, Any] | None:
+    """The meeting's latest open / close / reveal / reopen / reset: `{action, items, age}` (age
+    in seconds, by the server's clock), or None before any.
+
+    The projector shows what the secretary did last: the items just opened, just closed, or just
+    revealed (one result, or a batch's ranked table), and the summary once everything is revealed
+    and the last result has had its time on screen (so it needs the age, also after a reload).
+    """
+    move = store.last_move(meeting_id)
+    if move is None:
+        return None
+    now = time.time() if now is None else now
+    at = datetime.fromisoformat(move["at"]).timestamp()
+    return {
+        "action": move["action"],
+        "items": [int(i) for i in move["items"]],
+        "age": round(max(0.0, now - at), 1),
     }
 
 

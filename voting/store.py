@@ -600,14 +600,15 @@ class Store:
         def q(conn):
             _meeting_row(conn, meeting_id)
             row = conn.execute(
-                "SELECT action, detail FROM audit WHERE meeting_id = ? AND action IN"
+                "SELECT action, detail, at FROM audit WHERE meeting_id = ? AND action IN"
                 " ('open', 'close', 'reveal', 'reopen', 'reset') ORDER BY id DESC LIMIT 1",
                 (meeting_id,),
             ).fetchone()
             if row is None:
                 return None
             detail = json.loads(row["detail"])
-            return {"action": row["action"], "items": detail["items"], "by": detail.get("by")}
+            return {"action": row["action"], "items": detail["items"], "by": detail.get("by"),
+                    "at": row["at"]}  # fmt: skip
 
         return self.read(q)
 
