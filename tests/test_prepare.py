@@ -236,3 +236,23 @@ def test_demo_meeting_is_the_reference_case(app):
     assert {i["batch"] for i in m["items"] if i["kind"] == "written"} == {"书面述法"}
     assert m["items"][-1]["subject"] == "市政府落实审议意见情况"
     assert len(store.cards(m["id"])) == 60
+
+
+def test_turnout_of_settled_items_follows_every_move(api, app):
+    """已投 of closed items is counted once and kept; a reopen, a reset or an undo recounts it."""
+    made = api.meeting(cards=3, items=2, allow_change=True)
+    mid, (a, b) = made["meeting"]["id"], made["items"]
+    phones = [phone(app, card["token"]) for card in made["cards"]]
+    api.move(mid, "open", [a, b])
+    assert vote(phones[0], a, "satisfied")["ok"]
+    api.move(mid, "close", [a])
+    turnout = lambda: api.get(f"/meetings/{mid}/turnout").get_json()["voted"]  # noqa: E731
+    assert turnout() == {str(a): 1}
+    api.move(mid, "reopen", [a])
+    assert vote(phones[1], a, "basic")["ok"] and vote(phones[2], b, "basic")["ok"]
+    assert turnout() == {str(a): 2, str(b): 1}
+    api.move(mid, "close", [a, b])
+    assert turnout() == {str(a): 2, str(b): 1}
+    api.move(mid, "reset", [b])
+    assert turnout() == {str(a): 2}
+    assert api.get(f"/meetings/{mid}").get_json()["turnout"]["voted"] == {str(a): 2}

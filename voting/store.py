@@ -296,6 +296,10 @@ class Store:
         self.writer = Writer(write_conn, runtime)
         self._read = connect(self.path)
         self._read_lock = threading.Lock()
+        # 已投 of the items that are not open (their counts cannot change): meeting -> counts.
+        # Any move of a meeting's items forgets its entry (see `_moved`).
+        self._settled: dict[int, tuple[int, dict[str, int]]] = {}
+        self._moves = 0
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -310,6 +314,7 @@ class Store:
 
     def meeting(self, meeting_id: int) -> dict[str, Any]:
         """The meeting with its items, their states and turnout."""
+        moves = self._moves
 
         def q(conn):
             data = meeting_dict(_meeting_row(conn, meeting_id))
@@ -317,7 +322,7 @@ class Store:
                 "SELECT * FROM items WHERE meeting_id = ? ORDER BY position, id", (meeting_id,)
             ).fetchall()
             data["items"] = [item_dict(r) for r in rows]
-            data["turnout"] = self._turnout(conn, meeting_id)
+            data["turnout"] = self._turnout(conn, meeting_id, moves)
             return data
 
         return self.read(q)
@@ -350,26 +355,33 @@ class Store:
 
         return self.read(q)
 
-    def _turnout(self, conn: sqlite3.Connection, meeting_id: int) -> dict[str, Any]:
+    def _turnout(self, conn: sqlite3.Connection, meeting_id: int, moves: int) -> dict[str, Any]:
+        """Turnout read in `conn`'s snapshot; `moves` is `_moves` as it was before the snapshot
+        began, so settled counts that a later move made stale are never kept."""
         row = _meeting_row(conn, meeting_id)
         counted = _counted_group(row)
-        voted = conn.execute(
-            "SELECT v.item_id, count(DISTINCT v.card_id) FROM voted v"
-            " JOIN items i ON i.id = v.item_id"
-            " WHERE i.meeting_id = ? AND i.state <> 'draft' GROUP BY v.item_id",
-            (meeting_id,),
-        ).fetchall()
+        cached = self._settled.get(meeting_id)
+        if cached is not None and cached[0] == moves:
+            settled = cached[1]
+        else:  # closed and revealed items: counted once after each move, then kept
+            settled = _voted_counts(conn, meeting_id, "state IN ('closed', 'revealed')")
+            self._settled[meeting_id] = (moves, settled)
         return {
             "meeting": meeting_id,
             "expected": row["expected"],
             "present": _present(conn, meeting_id, counted),
             "present_all": _present(conn, meeting_id),
-            "voted": {str(item_id): n for item_id, n in voted},
+            "voted": {**settled, **_voted_counts(conn, meeting_id, "state = 'open'")},
         }
+
+    def _moved(self) -> None:
+        """Items changed state: the settled counts are counted again on the next turnout."""
+        self._moves += 1
 
     def turnout(self, meeting_id: int) -> dict[str, Any]:
         """已投 per item / 实到 / 应到: what the projector and the console show live."""
-        return self.read(lambda conn: self._turnout(conn, meeting_id))
+        moves = self._moves
+        return self.read(lambda conn: self._turnout(conn, meeting_id, moves))
 
     def voter_state(self, card_id: int) -> dict[str, Any]:
         """What one phone sees: the open items, the options, and what this card has voted on."""
@@ -642,6 +654,7 @@ class Store:
             return {"undone": last, "action": inverse, **done}
 
         done = self.writer.submit(job)
+        self._moved()
         if done["action"] in ("close", "reset"):
             self.seal()
         return done
@@ -765,6 +778,7 @@ class Store:
             return _move(conn, meeting_id, request, action, actor="secretary")
 
         done = self.writer.submit(job)
+        self._moved()
         if action in ("close", "reset"):
             self.seal()
         return done
@@ -799,6 +813,7 @@ class Store:
 
         closed = self.writer.submit(job)
         if closed:
+            self._moved()
             self.seal()
         return closed
 
@@ -844,6 +859,17 @@ class Store:
 
     def close(self) -> None:
         self._read.close()
+
+
+def _voted_counts(conn: sqlite3.Connection, meeting_id: int, which: str) -> dict[str, int]:
+    """已投 (cards that voted) per item of a meeting, for the items `which` selects by state."""
+    rows = conn.execute(
+        "SELECT v.item_id, count(DISTINCT v.card_id) FROM items i"
+        " JOIN voted v ON v.item_id = i.id"
+        f" WHERE i.meeting_id = ? AND i.{which} GROUP BY v.item_id",  # `which`: fixed strings
+        (meeting_id,),
+    )
+    return {str(item_id): n for item_id, n in rows}
 
 
 def _due(conn: sqlite3.Connection, now: float) -> list[tuple[int, int]]:
