@@ -45,6 +45,7 @@ from typing import Any  # noqa: E402
 
 from flask import Flask, redirect, request, url_for  # noqa: E402
 from flask_babel import Babel  # noqa: E402
+from flask_compress import Compress  # noqa: E402
 from flask_socketio import SocketIO  # noqa: E402
 from flask_wtf.csrf import CSRFProtect  # noqa: E402
 
@@ -59,6 +60,7 @@ from voting.writer import Runtime, threaded_runtime  # noqa: E402
 socketio = SocketIO()
 babel = Babel()
 csrf = CSRFProtect()
+compress = Compress()
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}  # the first is the default
 LANG_COOKIE = "ceping_lang"
@@ -88,6 +90,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,  # valid as long as the console's login session
         BABEL_DEFAULT_LOCALE="zh_CN",
+        # Pages and their scripts go out compressed (a phone over plain http asks for gzip);
+        # a static file is compressed once and kept (StaticCache), a page every time.
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_CACHE_BACKEND=StaticCache,
+        COMPRESS_CACHE_KEY=lambda request: request.path,
     )
     app.config.update(config or {})
     app.json.ensure_ascii = False  # Chinese as UTF-8, not \uXXXX: half the bytes on the phone
@@ -110,6 +117,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["ceping"] = ceping
 
     babel.init_app(app, locale_selector=_locale)
+    compress.init_app(app)
+
+    @app.after_request
+    def _buffer_static(response):
+        """Static files are read whole (they are small) so that Flask-Compress, which runs after
+        this, gzips them once and keeps them instead of streaming them chunk by chunk."""
+        if request.endpoint == "static" and response.status_code == 200 and response.is_streamed:
+            response.direct_passthrough = False
+            response.set_data(response.get_data())
+        return response
+
     csrf.init_app(app)
     csrf.exempt(api.bp)  # the API checks CSRF itself, for console sessions only (voting.auth)
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
@@ -151,6 +169,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return response
 
     return app
+
+
+class StaticCache:
+    """Flask-Compress's cache, for files under /static/ only: their bytes never change while the
+    server runs, while every page may (the key is the algorithm and the path)."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, bytes] = {}
+
+    @staticmethod
+    def _static(key: str) -> bool:
+        return key.split(";", 1)[-1].startswith("/static/")
+
+    def get(self, key: str) -> bytes | None:
+        return self._kept.get(key) if self._static(key) else None
+
+    def set(self, key: str, value: bytes) -> None:
+        if self._static(key):
+            self._kept[key] = value
 
 
 def _locale() -> str:
