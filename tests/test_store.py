@@ -639,6 +639,7 @@ def test_any_sequence_of_votes_counts_each_card_once(shared_store, steps, allow_
         store, cards=N_CARDS, items=N_ITEMS, open_items=False, allow_change=allow_change
     )
     store.move(m.id, Move(tuple(m.items[:-1]), override_quorum=True), "open")
+    assert store.turnout(m.id)["voted"] == {}  # from here on, counted vote by vote
     receipts: dict[tuple[int, int], str] = {}  # (card, item) -> its ballot id
     choice_of: dict[str, str] = {}  # ballot id -> choice now
     recorded: dict[int, set[int]] = {i: set() for i in range(N_ITEMS)}
@@ -681,7 +682,10 @@ def test_any_sequence_of_votes_counts_each_card_once(shared_store, steps, allow_
         if status in ("recorded", "changed"):
             choice_of[ballot] = choice
 
+    shown = store.turnout(m.id)["voted"]  # 已投 kept up to date vote by vote ...
+    assert shown == {str(m.items[n]): len(c) for n, c in recorded.items() if c}
     store.move(m.id, Move(tuple(m.items[:-1])), "close")
+    assert store.turnout(m.id)["voted"] == shown  # ... and counted afresh after the close
 
     def q(conn):
         out = {}
