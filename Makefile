@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 0.0.0.0
 PORT   ?= 5000
-ASYNC  ?= eventlet
+ASYNC  ?= gevent
 PHONES ?= 3000
 
 .PHONY: run test lint format translations bench bench-writer clean

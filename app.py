@@ -1,6 +1,6 @@
 """ceping (测评): the app factory, the Socket.IO instance and the command line.
 
-    python app.py serve [--host 0.0.0.0] [--port 5000] [--async-mode eventlet|gevent|threading]
+    python app.py serve [--host 0.0.0.0] [--port 5000] [--async-mode gevent|eventlet|threading]
     python app.py verify          # check the audit chain and recount every closed item
     python app.py token           # print the admin token
 
@@ -19,7 +19,7 @@ def _requested_mode(argv: list[str]) -> str:
             return argv[n + 1]
         if arg.startswith("--async-mode="):
             return arg.split("=", 1)[1]
-    return "eventlet"
+    return "gevent"  # the default: docs/PERFORMANCE.md says why
 
 
 if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "serve":
@@ -79,7 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     app.config.from_mapping(
-        ASYNC_MODE="threading",  # `serve` chooses eventlet or gevent
+        ASYNC_MODE="threading",  # `serve` chooses gevent or eventlet
         ADMIN_TOKEN=os.environ.get("CEPING_ADMIN_TOKEN"),
         PUBLIC_URL=os.environ.get("CEPING_PUBLIC_URL"),
         PUSH_INTERVAL=0.1,
@@ -325,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--host", default="0.0.0.0")
     p_serve.add_argument("--port", type=int, default=5000)
     p_serve.add_argument(
-        "--async-mode", choices=("eventlet", "gevent", "threading"), default="eventlet"
+        "--async-mode", choices=("gevent", "eventlet", "threading"), default="gevent"
     )
     p_serve.add_argument("--access-log", action="store_true", help="log every HTTP request")
     p_serve.add_argument(

@@ -1,6 +1,6 @@
 """Load benchmark: N phones vote on the real server, beside a bare Flask-SocketIO server.
 
-    python bench/load.py [--phones 3000] [--items 24] [--mode eventlet|gevent] [--spread 10]
+    python bench/load.py [--phones 3000] [--items 24] [--mode gevent|eventlet] [--spread 10]
                          [--phases single,burst,spread] [--skip-bare] [--json PATH]
 
 What it does, for the app (`python app.py serve`) and then for `bench/bare_server.py` (the same
@@ -864,7 +864,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--phones", type=int, default=3000, help="number of phones (N)")
     parser.add_argument("--items", type=int, default=24, help="items in a batch")
-    parser.add_argument("--mode", choices=("eventlet", "gevent"), default="eventlet")
+    parser.add_argument("--mode", choices=("gevent", "eventlet"), default="gevent")
     parser.add_argument("--spread", type=float, default=10.0, help="seconds of the spread run")
     parser.add_argument(
         "--phases", default=",".join(PHASES), help=f"comma-separated, of {', '.join(PHASES)}"

@@ -22,7 +22,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, instance: Path, mode: str = "eventlet", *args: str):
+    def __init__(self, instance: Path, mode: str = "gevent", *args: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = instance / f"server-{mode}.log"

@@ -68,7 +68,7 @@ def browser() -> Iterator:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[Server]:
-    running = Server(tmp_path_factory.mktemp("browser"), "eventlet")
+    running = Server(tmp_path_factory.mktemp("browser"), "gevent")
     yield running
     running.stop()
 
