@@ -37,6 +37,7 @@
   var SUMMARY_AFTER = 15; // seconds a last result stays up before the summary
   var RESULT_HOLD = 20; // seconds a result stays up while other items are already open
   var FEW = 4; // up to this many revealed items: result cards; more: the ranked table
+  var MAX_LIST = 24; // a batch being voted on lists its items up to this many
   var W = 1920;
   var H = 1080;
 
@@ -200,11 +201,11 @@
     if (sig !== S.signature) {
       S.signature = sig;
       S.current = d;
+      document.body.dataset.view = d.view; // first: the drawing measures the shown view
       if (d.view === "voting") drawVoting(d);
       else if (d.view === "result") drawResult(d.ids);
       else if (d.view === "batch-result") drawBatch(d.ids);
       else if (d.view === "summary") drawSummary();
-      document.body.dataset.view = d.view;
       if (d.view === "batch-result" || d.view === "summary") fitTables();
     }
     update();
@@ -233,7 +234,6 @@
       }
       setText("idle-present", S.turnout ? present() : "—");
       setText("idle-expected", expected());
-      setText("idle-progress", total ? fmt(T.revealed_progress, { n: revealedCount(), total: total }) : "");
     }
     if (d.view === "voting") updateVoting(d);
   }
@@ -274,11 +274,13 @@
         el("h2", "v-subject", label || fmt(T.batch_together, { n: items.length })),
         el("div", "v-person", fmt(T.batch_count, { n: items.length }))
       );
-      var list = el("ol", "v-list cols-" + listColumns(items.length));
-      items.forEach(function (i) {
-        add(list, el("li", "", i.subject));
-      });
-      add(what, list);
+      if (items.length <= MAX_LIST) {
+        var list = el("ol", "v-list cols-" + listColumns(items.length));
+        items.forEach(function (i) {
+          add(list, el("li", "", i.subject));
+        });
+        add(what, list);
+      }
     }
 
     var numbers = el("div", "v-turnout");
@@ -308,6 +310,7 @@
     var live = el("div", "v-live");
     live.id = "live-tally";
     add(view, head, what, numbers, progress, hint, live);
+    fitLines(view.querySelectorAll(".v-subject"), 0.7);
   }
 
   function commonBatch(items) {
@@ -424,20 +427,24 @@
 
   function aspectBlock(aspect, many) {
     var result = aspect.result;
-    var block = el("div", "aspect");
+    var withScore = scale().score && result.score !== null && result.score !== undefined;
+    var block = el("div", "aspect" + (withScore ? " has-score" : ""));
     if (many) add(block, el("div", "aspect-name", aspect.name));
-    var top = el("div", "aspect-top");
-    var rate = el("div", "rate-box");
-    add(rate, el("div", "rate-label", rateLabel()), el("div", "rate", pct(result.rate)));
-    add(top, verdictNode(result, "verdict-big"), rate);
-    if (scale().score && result.score !== null && result.score !== undefined) {
-      add(top, add(el("div", "rate-box"), el("div", "rate-label", T.score_mean), el("div", "score", Number(result.score).toFixed(2))));
+    var rates = el("div", "rates");
+    add(rates, add(el("div", "rate-box"), el("div", "rate-label", rateLabel()), el("div", "rate", pct(result.rate))));
+    if (withScore) {
+      add(rates, add(el("div", "rate-box"), el("div", "rate-label", T.score_mean), el("div", "score", Number(result.score).toFixed(2))));
     }
-    var meta = el(
-      "div",
-      "meta",
-      T.valid + " " + result.valid + " · " + T.invalid + " " + result.invalid + " · " +
-        T.present + " " + ((S.results && S.results.present) || present()) + " · " + T.expected + " " + expected()
+    var top = add(el("div", "aspect-top"), verdictNode(result, "verdict-big"), rates);
+    var meta = el("div", "meta");
+    add(
+      meta,
+      el("span", "", T.valid + " " + result.valid + " · " + T.invalid + " " + result.invalid),
+      el(
+        "span",
+        "meta-turnout",
+        " · " + T.present + " " + ((S.results && S.results.present) || present()) + " · " + T.expected + " " + expected()
+      )
     );
     add(block, top, bars(result), meta);
     return block;
@@ -445,7 +452,10 @@
 
   function drawResult(ids) {
     var view = clear(document.getElementById("view-result"));
-    var grid = el("div", "r-grid n" + ids.length);
+    var many = ids.some(function (id) {
+      return S.byId[id].aspects.length > 1;
+    });
+    var grid = el("div", "r-grid n" + ids.length + (ids.length === 2 || many ? " compact" : ""));
     ids.forEach(function (id) {
       var entry = S.byId[id];
       var card = el("article", "r-card");
@@ -466,6 +476,26 @@
       add(grid, card);
     });
     add(view, grid);
+    fitLines(view.querySelectorAll(".r-subject"), 0.7);
+  }
+
+  /* Keep each heading on one line, down to `least` of its size; a longer one wraps. */
+  function fitLines(nodes, least) {
+    for (var i = 0; i < nodes.length; i++) {
+      var node = nodes[i];
+      node.style.fontSize = "";
+      node.style.whiteSpace = "nowrap";
+      var full = parseFloat(window.getComputedStyle(node).fontSize);
+      var size = full;
+      while (node.scrollWidth > node.clientWidth && size > full * least) {
+        size -= 2;
+        node.style.fontSize = size + "px";
+      }
+      if (node.scrollWidth > node.clientWidth) {
+        node.style.fontSize = "";
+        node.style.whiteSpace = "normal";
+      }
+    }
   }
 
   /* Rank entries as voting/rules.py does: 满意率 desc, then the best level's share; ties share. */
@@ -501,12 +531,25 @@
     return [];
   }
 
+  /* A column head that takes no more room than its counts: long labels on two lines. */
+  function headLabel(label, cls) {
+    var th = el("th", cls);
+    var text = String(label);
+    if (text.length >= 3 && !/\s/.test(text)) {
+      var half = text.length === 3 ? 1 : Math.ceil(text.length / 2);
+      add(th, el("span", "th-line", text.slice(0, half)), el("span", "th-line", text.slice(half)));
+    } else {
+      add(th, el("span", "th-line", text));
+    }
+    return th;
+  }
+
   function tableOf(rows, columns) {
     var table = el("table", "rank-table");
     var head = el("tr");
     add(head, el("th", "c-rank", T.rank), el("th", "c-subject", T.subject));
     columns.forEach(function (c) {
-      add(head, el("th", "c-opt " + levelClass(c.key), c.label));
+      add(head, headLabel(c.label, "c-opt " + levelClass(c.key)));
     });
     if (scale().score) add(head, el("th", "c-score", T.score_mean));
     add(head, el("th", "c-rate", rateLabel()), el("th", "c-verdict", T.verdict));
@@ -572,7 +615,10 @@
   function drawTableView(view, title, entries, extra) {
     var head = el("div", "t-head");
     var titles = el("div", "t-titles");
-    add(titles, el("h2", "t-title", title), el("div", "t-sub", fmt(T.batch_count, { n: entries.length })));
+    var sub = fmt(T.batch_count, { n: entries.length });
+    var first = entries.length ? entries[0].aspects : [];
+    if (first && first.length > 1) sub += " · " + first[0].name; // the table shows the first aspect
+    add(titles, el("h2", "t-title", title), el("div", "t-sub", sub), el("div", "t-pageno", ""));
     add(head, titles, verdictCounts(entries), extra);
     var body = el("div", "t-body");
     body.id = view.id + "-tables";
@@ -612,8 +658,8 @@
     var rows = view._rows || [];
     var columns = view._columns || [];
     var avail = body.clientHeight;
-    var thead = 52;
-    var minRow = 42;
+    var thead = 56;
+    var minRow = 44;
     var cols = rows.length > 12 ? 2 : 1;
     var perCol = Math.ceil(rows.length / cols) || 1;
     var capacity = Math.max(1, Math.floor((avail - thead) / minRow));
@@ -624,7 +670,7 @@
     }
     var rowH = Math.min(84, Math.floor((avail - thead) / perCol));
     body.style.setProperty("--row-h", rowH + "px");
-    body.style.setProperty("--row-font", Math.max(26, Math.min(40, Math.round(rowH * 0.56))) + "px");
+    body.style.setProperty("--row-font", Math.max(26, Math.min(cols > 1 ? 34 : 40, Math.round(rowH * 0.6))) + "px");
     view._pages = [];
     for (var p = 0; p < pages; p++) {
       var page = el("div", "t-page cols-" + cols);
@@ -633,27 +679,57 @@
         var slice = rows.slice(start, start + perCol);
         if (slice.length) add(page, tableOf(slice, columns));
       }
-      if (pages > 1) add(page, el("div", "t-pageno", fmt(T.page, { n: p + 1, total: pages })));
       page.hidden = p > 0;
       add(body, page);
       view._pages.push(page);
     }
     view._page = 0;
+    var pageNo = view.querySelector(".t-pageno");
+    if (pageNo) pageNo.textContent = pages > 1 ? fmt(T.page, { n: 1, total: pages }) : "";
+    // the header row may wrap (long option labels): take any overflow out of the rows
+    var first = body.querySelector(".rank-table");
+    if (first && first.offsetHeight > avail) {
+      rowH = Math.max(minRow - 6, rowH - Math.ceil((first.offsetHeight - avail) / perCol));
+      body.style.setProperty("--row-h", rowH + "px");
+      body.style.setProperty("--row-font", Math.max(24, Math.min(40, Math.round(rowH * 0.6))) + "px");
+    }
     shrinkToFit(body);
+    if (document.fonts && document.fonts.ready) {
+      document.fonts.ready.then(function () {
+        shrinkToFit(body);
+      });
+    }
   }
 
-  /* Long names: shrink a cell's text until it fits its column. */
+  /* Long names: one font size for every name of a table, the largest at which they all fit
+     (CJK glyphs are 1em wide, so the estimate is close; then measured, also again once the
+     fonts are surely in). Below READABLE a very long name shrinks alone instead. */
+  var READABLE = 26;
   function shrinkToFit(root) {
-    var spans = root.querySelectorAll(".subj-text");
-    for (var i = 0; i < spans.length; i++) {
-      var span = spans[i];
+    var spans = Array.prototype.slice.call(root.querySelectorAll(".subj-text"));
+    var fits = [];
+    var uniform = Infinity;
+    spans.forEach(function (span) {
       var cell = span.parentNode;
+      span.style.fontSize = "";
+      var room = cell.clientWidth - 24;
+      if (room <= 0) return fits.push(null); // on a hidden page: fitted when it is shown
       var size = parseFloat(window.getComputedStyle(span).fontSize);
-      while (span.offsetWidth > cell.clientWidth - 8 && size > 20) {
+      var ems = 0;
+      var text = span.textContent;
+      for (var j = 0; j < text.length; j++) ems += text.charCodeAt(j) < 0x2e80 ? 0.56 : 1;
+      if (ems * size > room) size = Math.max(18, Math.floor(room / ems));
+      span.style.fontSize = size + "px";
+      while (span.offsetWidth > room && size > 18) {
         size -= 1;
         span.style.fontSize = size + "px";
       }
-    }
+      fits.push(size);
+      if (size >= READABLE) uniform = Math.min(uniform, size);
+    });
+    spans.forEach(function (span, i) {
+      if (fits[i] !== null) span.style.fontSize = Math.min(fits[i], uniform) + "px";
+    });
   }
 
   function turnPages() {
@@ -663,6 +739,9 @@
     view._pages[view._page].hidden = true;
     view._page = (view._page + 1) % view._pages.length;
     view._pages[view._page].hidden = false;
+    shrinkToFit(view._pages[view._page]);
+    var pageNo = view.querySelector(".t-pageno");
+    if (pageNo) pageNo.textContent = fmt(T.page, { n: view._page + 1, total: view._pages.length });
   }
 
   // ---- the connection -------------------------------------------------------------------
