@@ -241,3 +241,37 @@ def audit(meeting_id: int):
 def verify():
     problems = ceping().store.verify()
     return jsonify(ok=not problems, problems=problems, audit_head=ceping().store.audit_head())
+
+
+@bp.post(f"/meetings/<{ID}:meeting_id>/items/<{ID}:item_id>/paper")
+@admin_required
+def enter_paper(meeting_id: int, item_id: int):
+    """Paper ballots (补录) of a closed, unrevealed item: `{counts: {choice: n}, aspect?, group?}`
+    replaces the paper counts entered before for that aspect and group; audit-logged."""
+    entry = settings.paper_entry(_body())
+    done = ceping().store.enter_paper(meeting_id, item_id, entry)
+    _moved(meeting_id, "paper", [item_id])
+    return jsonify(done)
+
+
+@bp.get(f"/meetings/<{ID}:meeting_id>/followups")
+@admin_required
+def list_followups(meeting_id: int):
+    return jsonify(followups=ceping().store.followups(meeting_id))
+
+
+@bp.get(f"/meetings/<{ID}:meeting_id>/followups/<{ID}:item_id>")
+@admin_required
+def get_followup(meeting_id: int, item_id: int):
+    found = ceping().store.followup(meeting_id, item_id)
+    if found is None:
+        raise NotFound(f"Item {item_id} has no follow-up record.")
+    return jsonify({"item": item_id, **found})
+
+
+@bp.put(f"/meetings/<{ID}:meeting_id>/followups/<{ID}:item_id>")
+@admin_required
+def put_followup(meeting_id: int, item_id: int):
+    """Change an item's follow-up (整改) `{status?, due?, notes?}`; audit-logged."""
+    done = ceping().store.set_followup(meeting_id, item_id, settings.followup_change(_body()))
+    return jsonify({"item": item_id, **done})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from voting import rules
@@ -19,6 +20,9 @@ MAX_EXPECTED = 10_000
 MAX_ITEMS = 500
 MAX_CARDS = 5_000
 MAX_VOTES = 500
+MAX_COMMENT = 500
+MAX_NOTES = 2000
+FOLLOWUP_STATUSES = ("pending", "in_progress", "done", "re_evaluate")
 KINDS = ("oral", "written", "other")
 GROUP_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 DEFAULT_ASPECTS = ("总体评价",)
@@ -101,6 +105,7 @@ class MeetingSettings:
     quorum: float = 0.5
     live_tallies: bool = False
     auto_close: bool = False
+    followup_months: int = 3  # months a department that fell short has to rectify (整改)
 
 
 MEETING_FIELDS = set(MeetingSettings.__dataclass_fields__)
@@ -154,6 +159,7 @@ def meeting_settings(data: Any) -> MeetingSettings:
         quorum=float(quorum),
         live_tallies=flag(data.get("live_tallies", False), "live_tallies"),
         auto_close=flag(data.get("auto_close", False), "auto_close"),
+        followup_months=integer(data.get("followup_months", 3), "followup_months", 1, 24),
     )
 
 
@@ -275,10 +281,12 @@ class Vote:
     aspect: int
     choice: str
     ballot: str
+    comment: str = ""  # 意见建议, optional; stored apart from the ballot (see store.py)
 
 
 def votes(data: Any) -> list[Vote]:
-    """Validate a voter's `vote` event: `{"votes": [{"item", "choice", "ballot", "aspect"?}]}`.
+    """Validate a voter's `vote` event:
+    `{"votes": [{"item", "choice", "ballot", "aspect"?, "comment"?}]}`.
 
     Only the shape is checked here; whether the item is open and the choice is on its scale is
     decided inside the transaction that records the votes.
@@ -296,8 +304,14 @@ def votes(data: Any) -> list[Vote]:
     seen: set[tuple[int, int]] = set()
     ballots: set[str] = set()
     for entry in entries:
-        if not isinstance(entry, Mapping) or set(entry) - {"item", "choice", "ballot", "aspect"}:
-            raise BadInput("Each vote is {item, choice, ballot, aspect?}.", "bad_payload")
+        if not isinstance(entry, Mapping) or set(entry) - {
+            "item",
+            "choice",
+            "ballot",
+            "aspect",
+            "comment",
+        }:
+            raise BadInput("Each vote is {item, choice, ballot, aspect?, comment?}.", "bad_payload")
         item, aspect = entry.get("item"), entry.get("aspect", 0)
         if isinstance(item, bool) or not isinstance(item, int) or not 0 < item < 2**62:
             raise BadInput("'item' must be an item id.", "bad_payload")
@@ -311,9 +325,13 @@ def votes(data: Any) -> list[Vote]:
         ballot = _ballot_id(entry.get("ballot"))
         if (item, aspect) in seen or ballot in ballots:
             raise BadInput("One vote per item, each with its own ballot id.", "bad_payload")
+        try:
+            comment = text(entry.get("comment"), "comment", required=False, limit=MAX_COMMENT)
+        except BadInput as exc:
+            raise BadInput(exc.message, "bad_comment") from None
         seen.add((item, aspect))
         ballots.add(ballot)
-        out.append(Vote(item, aspect, choice, ballot))
+        out.append(Vote(item, aspect, choice, ballot, comment))
     return out
 
 
@@ -331,3 +349,67 @@ def _ballot_id(value: Any) -> str:
         if UUID4_RE.fullmatch(value):
             return value
     raise BadInput("'ballot' must be a random UUID (version 4).", "bad_payload")
+
+
+@dataclass(frozen=True)
+class PaperEntry:
+    counts: dict[str, int]
+    aspect: int = 0
+    group: str = "member"
+
+
+def paper_entry(data: Any) -> PaperEntry:
+    """Validate `POST /api/meetings/<id>/items/<item>/paper`: `{counts: {choice: n}, aspect?,
+    group?}` — the paper ballots (补录) of one item, aspect and group. Whether the choices are
+    on the meeting's scale is decided by the store."""
+    data = _obj(data, "The request")
+    _no_extra(data, {"counts", "aspect", "group"}, "the request")
+    counts = data.get("counts")
+    if not isinstance(counts, Mapping) or not 1 <= len(counts) <= 101:
+        raise BadInput("'counts' must be an object {option: number of paper ballots}.")
+    clean = {}
+    for key, n in counts.items():
+        if not isinstance(key, str) or not 0 < len(key) <= 32:
+            raise BadInput("Each key of 'counts' must be an option of the scale.")
+        clean[key] = integer(n, f"counts.{key}", 0, MAX_EXPECTED)
+    return PaperEntry(
+        counts=clean,
+        aspect=integer(data.get("aspect", 0), "aspect", 0, 4),
+        group=group(data.get("group")),
+    )
+
+
+@dataclass(frozen=True)
+class FollowupChange:
+    status: str | None = None
+    due: str | None = None
+    clear_due: bool = False
+    notes: str | None = None
+
+
+def followup_change(data: Any) -> FollowupChange:
+    """Validate `PUT /api/meetings/<id>/followups/<item>`: `{status?, due?, notes?}`; `due` is
+    "YYYY-MM-DD" or null (no date)."""
+    data = _obj(data, "The follow-up")
+    _no_extra(data, {"status", "due", "notes"}, "the follow-up")
+    if not data:
+        raise BadInput("Give 'status', 'due' or 'notes'.")
+    status = data.get("status")
+    if "status" in data and status not in FOLLOWUP_STATUSES:
+        raise BadInput(f"'status' must be one of {', '.join(FOLLOWUP_STATUSES)}.")
+    due, clear_due = None, False
+    if "due" in data:
+        if data["due"] is None:
+            clear_due = True
+        else:
+            due = data["due"]
+            try:
+                if not isinstance(due, str) or len(due) != 10:
+                    raise ValueError
+                date.fromisoformat(due)
+            except ValueError:
+                raise BadInput("'due' must be a date YYYY-MM-DD, or null.") from None
+    notes = None
+    if "notes" in data:
+        notes = text(data["notes"], "notes", required=False, limit=MAX_NOTES)
+    return FollowupChange(status=status, due=due, clear_due=clear_due, notes=notes)

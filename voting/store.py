@@ -13,21 +13,23 @@ can recount every closed item from its ballots and say where anything differs.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
 import sqlite3
 import threading
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from voting import cards, meeting, rules
-from voting.settings import MeetingSettings, Move, NewItem, Vote
+from voting.settings import FollowupChange, MeetingSettings, Move, NewItem, PaperEntry, Vote
 from voting.writer import Runtime, Writer
 
 GENESIS = "0" * 64
@@ -146,6 +148,47 @@ def m003_no_ballot_index(db: sqlite_utils.Database) -> None:
     db.execute("DROP INDEX IF EXISTS ballots_item")
 
 
+@migrations()
+def m004_publish(db: sqlite_utils.Database) -> None:
+    """Comments (意见建议), paper ballots (补录) and follow-up (整改) of the items that fell short.
+
+    A comment is stored apart from its ballot: a random key of its own, its item and its text,
+    nothing else (no card, no ballot id, no group, no time), in key order like the ballots.
+    """
+    db.execute(
+        "ALTER TABLE meetings ADD COLUMN followup_months INTEGER NOT NULL DEFAULT 3"
+        " CHECK (followup_months BETWEEN 1 AND 24)"
+    )
+    db.execute(
+        """CREATE TABLE comments (
+            id TEXT PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id),
+            text TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 500)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """CREATE TABLE paper (
+            item_id INTEGER NOT NULL REFERENCES items(id),
+            aspect INTEGER NOT NULL,
+            grp TEXT NOT NULL,
+            choice TEXT NOT NULL,
+            count INTEGER NOT NULL CHECK (count > 0),
+            PRIMARY KEY (item_id, aspect, grp, choice)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """CREATE TABLE followups (
+            item_id INTEGER PRIMARY KEY REFERENCES items(id),
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'in_progress', 'done', 're_evaluate')),
+            due TEXT,
+            notes TEXT NOT NULL DEFAULT '',
+            carried_from INTEGER REFERENCES items(id),
+            updated_at TEXT NOT NULL
+        )"""
+    )
+
+
 class NotFound(LookupError):
     """No such meeting, item or card."""
 
@@ -238,6 +281,7 @@ def meeting_dict(row: sqlite3.Row) -> dict[str, Any]:
         "quorum": row["quorum"],
         "live_tallies": bool(row["live_tallies"]),
         "auto_close": bool(row["auto_close"]),
+        "followup_months": row["followup_months"],
         "created_at": row["created_at"],
     }
 
@@ -276,8 +320,11 @@ def _present(conn: sqlite3.Connection, meeting_id: int, grp: str | None = None) 
     return conn.execute(sql, args).fetchone()[0]
 
 
-def _counts(conn: sqlite3.Connection, item_ids: Sequence[int]) -> dict[int, dict]:
-    """{item: {aspect: {group: {choice: n}}}} straight from the ballots."""
+def _counts(
+    conn: sqlite3.Connection, item_ids: Sequence[int], paper: bool = True
+) -> dict[int, dict]:
+    """{item: {aspect: {group: {choice: n}}}} straight from the ballots, plus (unless `paper`
+    is false) the paper ballots entered for the item."""
     out: dict[int, dict] = {i: {} for i in item_ids}
     if not item_ids:
         return out
@@ -289,6 +336,27 @@ def _counts(conn: sqlite3.Connection, item_ids: Sequence[int]) -> dict[int, dict
     )
     for item_id, aspect, grp, choice, n in rows:
         out[item_id].setdefault(str(aspect), {}).setdefault(grp, {})[choice] = n
+    if paper:
+        for item_id, aspect, grp, choice, n in _paper_rows(conn, item_ids):
+            cell = out[item_id].setdefault(str(aspect), {}).setdefault(grp, {})
+            cell[choice] = cell.get(choice, 0) + n
+    return out
+
+
+def _paper_rows(conn: sqlite3.Connection, item_ids: Sequence[int]) -> list[tuple]:
+    marks = ",".join("?" * len(item_ids))
+    return conn.execute(
+        f"SELECT item_id, aspect, grp, choice, count FROM paper WHERE item_id IN ({marks})",
+        tuple(item_ids),
+    ).fetchall()
+
+
+def _paper(conn: sqlite3.Connection, item_ids: Sequence[int]) -> dict[int, dict]:
+    """{item: {aspect: {group: {choice: n}}}} of the paper ballots alone."""
+    out: dict[int, dict] = {i: {} for i in item_ids}
+    if item_ids:
+        for item_id, aspect, grp, choice, n in _paper_rows(conn, item_ids):
+            out[item_id].setdefault(str(aspect), {}).setdefault(grp, {})[choice] = n
     return out
 
 
@@ -443,31 +511,55 @@ class Store:
         return self.read(q)
 
     def results(self, meeting_id: int, states: Sequence[str] = ("closed", "revealed")) -> dict:
-        """Tallies of the meeting's items in `states` (by default closed and revealed)."""
+        """Tallies of the meeting's items in `states` (by default closed and revealed).
+
+        Paper ballots (补录) are counted in; each aspect also shows them alone as `paper`.
+        """
+        return self.read(lambda conn: _results(conn, meeting_id, states))
+
+    def comments(self, meeting_id: int) -> dict[int, list[str]]:
+        """Item id → its comments (意见建议), sorted by text; every item of the meeting is there.
+
+        Only closed and revealed items show theirs: while an item is open (or in draft) its list
+        is empty, whatever has been sent.
+        """
 
         def q(conn):
-            m = _meeting_row(conn, meeting_id)
-            rows = conn.execute(
-                "SELECT * FROM items WHERE meeting_id = ? ORDER BY position, id", (meeting_id,)
-            ).fetchall()
-            rows = [r for r in rows if r["state"] in states]
-            counts = _counts(conn, [r["id"] for r in rows])
-            present = {
-                g: n
-                for g, n in conn.execute(
-                    "SELECT grp, count(*) FROM cards WHERE meeting_id = ? AND present = 1"
-                    " AND revoked = 0 GROUP BY grp",
+            _meeting_row(conn, meeting_id)
+            out: dict[int, list[str]] = {
+                r[0]: []
+                for r in conn.execute(
+                    "SELECT id FROM items WHERE meeting_id = ? ORDER BY position, id",
                     (meeting_id,),
                 )
             }
-            issued = {
-                g: n
-                for g, n in conn.execute(
-                    "SELECT grp, count(*) FROM cards WHERE meeting_id = ? GROUP BY grp",
-                    (meeting_id,),
-                )
-            }
-            return results(m, rows, counts, present, issued)
+            for item_id, body in conn.execute(
+                "SELECT c.item_id, c.text FROM comments c JOIN items i ON i.id = c.item_id"
+                " WHERE i.meeting_id = ? AND i.state IN ('closed', 'revealed')"
+                " ORDER BY c.item_id, c.text",
+                (meeting_id,),
+            ):
+                out[item_id].append(body)
+            return out
+
+        return self.read(q)
+
+    def followups(self, meeting_id: int, today: date | None = None) -> dict[int, dict]:
+        """Item id → its follow-up (整改) record, for the items that have one.
+
+        An item whose own record is missing but whose department (same `subject`) has a record
+        in an earlier meeting shows that record, with `carried_from` naming the earlier item.
+        """
+        today = today or date.today()
+        return self.read(lambda conn: _followups(conn, meeting_id, today))
+
+    def followup(self, meeting_id: int, item_id: int, today: date | None = None) -> dict | None:
+        """One item's follow-up record (its own or carried), or None."""
+        today = today or date.today()
+
+        def q(conn):
+            _item_of(conn, meeting_id, item_id)
+            return _followups(conn, meeting_id, today).get(item_id)
 
         return self.read(q)
 
@@ -485,6 +577,100 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------
 
+    def set_followup(
+        self, meeting_id: int, item_id: int, change: FollowupChange, today: date | None = None
+    ) -> dict[str, Any]:
+        """Change an item's follow-up record (creating the item's own one if it has none: from
+        the record it carries, if any, else a new `pending` one). Audit-logged."""
+        today = today or date.today()
+
+        def job(conn):
+            _item_of(conn, meeting_id, item_id)
+            before = _followups(conn, meeting_id, today).get(item_id)
+            own = conn.execute("SELECT 1 FROM followups WHERE item_id = ?", (item_id,)).fetchone()
+            base = before or {"status": "pending", "due": None, "notes": "", "carried_from": None}
+            new = {
+                "status": change.status or base["status"],
+                "due": None if change.clear_due else (change.due or base["due"]),
+                "notes": base["notes"] if change.notes is None else change.notes,
+                "carried_from": base["carried_from"],
+            }
+            if own:
+                conn.execute(
+                    "UPDATE followups SET status = ?, due = ?, notes = ?, updated_at = ?"
+                    " WHERE item_id = ?",
+                    (new["status"], new["due"], new["notes"], _now(), item_id),
+                )
+            else:
+                conn.execute(
+                    "INSERT INTO followups (item_id, status, due, notes, carried_from,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (item_id, new["status"], new["due"], new["notes"], new["carried_from"],
+                     _now()),
+                )  # fmt: skip
+            append_audit(
+                conn, meeting_id, "followup",
+                {"item": item_id, "before": _plain(before), "after": new},
+            )  # fmt: skip
+            return _followups(conn, meeting_id, today)[item_id]
+
+        return self.writer.submit(job)
+
+    def enter_paper(self, meeting_id: int, item_id: int, entry: PaperEntry) -> dict[str, Any]:
+        """Enter an item's paper ballots (补录) for one aspect and group: they replace the ones
+        entered before for that aspect and group. Only while the item is closed (not yet
+        revealed). Audit-logged with the item's counts after it, which `verify` recounts."""
+
+        def job(conn):
+            m = _meeting_row(conn, meeting_id)
+            row = _item_of(conn, meeting_id, item_id)
+            if row["state"] != "closed":
+                raise Refused(
+                    "not_closed",
+                    f"Paper ballots can be entered only for a closed item that is not yet"
+                    f" revealed; item {item_id} is {row['state']}.",
+                    item_id,
+                )
+            scale = rules.get_scale(m["scale"])
+            if entry.aspect >= len(json.loads(m["aspects"])):
+                raise Refused("bad_aspect", f"Item {item_id} has no aspect {entry.aspect}.")
+            groups = {r[0] for r in conn.execute(
+                "SELECT DISTINCT grp FROM cards WHERE meeting_id = ?", (meeting_id,)
+            )} | {_counted_group(m)}  # fmt: skip
+            if entry.group not in groups:
+                raise Refused("bad_group", f"This meeting has no group '{entry.group}'.")
+            counts: dict[str, int] = {}
+            for key, n in entry.counts.items():
+                if not scale.is_valid_choice(key):
+                    raise Refused("bad_choice", f"'{key}' is not an option here.", item_id)
+                clean = str(int(key)) if scale.score else key
+                counts[clean] = counts.get(clean, 0) + n
+            before = {
+                r[0]: r[1]
+                for r in conn.execute(
+                    "SELECT choice, count FROM paper WHERE item_id = ? AND aspect = ? AND grp = ?",
+                    (item_id, entry.aspect, entry.group),
+                )
+            }
+            conn.execute(
+                "DELETE FROM paper WHERE item_id = ? AND aspect = ? AND grp = ?",
+                (item_id, entry.aspect, entry.group),
+            )
+            conn.executemany(
+                "INSERT INTO paper (item_id, aspect, grp, choice, count) VALUES (?, ?, ?, ?, ?)",
+                [(item_id, entry.aspect, entry.group, k, n) for k, n in counts.items() if n],
+            )
+            after = {k: n for k, n in counts.items() if n}
+            append_audit(
+                conn, meeting_id, "paper",
+                {"item": item_id, "aspect": entry.aspect, "group": entry.group,
+                 "before": before, "after": after,
+                 "counts": {str(item_id): _counts(conn, [item_id])[item_id]}},
+            )  # fmt: skip
+            return {"item": item_id, "aspect": entry.aspect, "group": entry.group, "paper": after}
+
+        return self.writer.submit(job)
+
     def create_meeting(self, s: MeetingSettings) -> dict[str, Any]:
         rule = rules.parse_rule(s.rule).to_dict()
         combine = rules.parse_combine(s.combine).to_dict()
@@ -493,11 +679,12 @@ class Store:
             cur = conn.execute(
                 "INSERT INTO meetings (title, expected, scale, rule, combine, aspects, secret,"
                 " allow_change, join_mode, join_key, screen_key, quorum, live_tallies,"
-                " auto_close, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " auto_close, followup_months, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (s.title, s.expected, s.scale, _dumps(rule), _dumps(combine),
                  _dumps(list(s.aspects)), int(s.secret), int(s.allow_change), s.join_mode,
                  cards.new_token(), cards.new_token(), s.quorum, int(s.live_tallies),
-                 int(s.auto_close), _now()),
+                 int(s.auto_close), s.followup_months, _now()),
             )  # fmt: skip
             meeting_id = cur.lastrowid
             data = meeting_dict(_meeting_row(conn, meeting_id))
@@ -509,13 +696,13 @@ class Store:
     def update_meeting(self, meeting_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Change a meeting's settings (validated by `settings.meeting_changes`).
 
-        The title can change at any time. Every other setting decides how ballots are cast or
-        counted, so it is fixed once any item has been opened.
+        The title and `followup_months` can change at any time. Every other setting decides how
+        ballots are cast or counted, so it is fixed once any item has been opened.
         """
 
         def job(conn):
             _meeting_row(conn, meeting_id)
-            if set(changes) - {"title"}:
+            if set(changes) - {"title", "followup_months"}:
                 started = conn.execute(
                     "SELECT count(*) FROM items WHERE meeting_id = ? AND state <> 'draft'",
                     (meeting_id,),
@@ -523,7 +710,8 @@ class Store:
                 if started:
                     raise Refused(
                         "started",
-                        "Voting has started: only the title can change now.",
+                        "Voting has started: only the title (and the follow-up months) can"
+                        " change now.",
                     )
             columns = {k: _column(k, v) for k, v in changes.items()}
             if columns:
@@ -545,8 +733,9 @@ class Store:
             cur = conn.execute(
                 "INSERT INTO meetings (title, expected, scale, rule, combine, aspects, secret,"
                 " allow_change, join_mode, join_key, screen_key, quorum, live_tallies,"
-                " auto_close, created_at) SELECT ?, expected, scale, rule, combine, aspects,"
-                " secret, allow_change, join_mode, ?, ?, quorum, live_tallies, auto_close, ?"
+                " auto_close, followup_months, created_at) SELECT ?, expected, scale, rule,"
+                " combine, aspects, secret, allow_change, join_mode, ?, ?, quorum, live_tallies,"
+                " auto_close, followup_months, ?"
                 " FROM meetings WHERE id = ?",
                 (title or old["title"], cards.new_token(), cards.new_token(), _now(), meeting_id),
             )
@@ -994,8 +1183,14 @@ def _move(conn, meeting_id: int, request: Move, action: str, actor: str) -> dict
         if action == "reset":
             conn.execute("DELETE FROM ballots WHERE item_id = ?", (item_id,))
             conn.execute("DELETE FROM voted WHERE item_id = ?", (item_id,))
+            conn.execute("DELETE FROM comments WHERE item_id = ?", (item_id,))
+            conn.execute("DELETE FROM paper WHERE item_id = ?", (item_id,))
     if action in ("close", "reveal"):
         detail["counts"] = {str(k): v for k, v in _counts(conn, list(request.items)).items()}
+    if action == "reveal":
+        created = _follow_up(conn, m, list(request.items))
+        if created:
+            detail["followups"] = created
     append_audit(conn, meeting_id, action, detail)
     return {"items": {str(k): str(v) for k, v in planned.items()}}
 
@@ -1032,11 +1227,30 @@ def _cast(conn: sqlite3.Connection, card_id: int, votes: Sequence[Vote]) -> tupl
             raise Refused("bad_choice", f"'{v.choice}' is not an option here.", v.item)
         choices.append(str(int(v.choice)) if scale.score else v.choice)
     if _cast_new(conn, votes, choices, card["grp"], card_id, named):
-        return card["meeting_id"], ["recorded"] * len(votes)
-    return card["meeting_id"], [
-        _cast_one(conn, v, choice, card["grp"], card_id, named, m["allow_change"])
-        for v, choice in zip(votes, choices, strict=True)
+        statuses = ["recorded"] * len(votes)
+    else:
+        statuses = [
+            _cast_one(conn, v, choice, card["grp"], card_id, named, m["allow_change"])
+            for v, choice in zip(votes, choices, strict=True)
+        ]
+    _comment(conn, votes, statuses)
+    return card["meeting_id"], statuses
+
+
+def _comment(conn: sqlite3.Connection, votes: Sequence[Vote], statuses: list[str]) -> None:
+    """Keep the comments of the ballots recorded just now (a resend or a change adds none).
+
+    A comment gets a random key of its own and keeps only its item and its text: nothing that
+    could be matched with its ballot or its card (the ballot id, the group and the time are not
+    stored, and the close's seal rewrites the file in key order, as for the ballots).
+    """
+    rows = [
+        (str(uuid.uuid4()), v.item, v.comment)
+        for v, status in zip(votes, statuses, strict=True)
+        if v.comment and status == "recorded"
     ]
+    if rows:
+        conn.executemany("INSERT INTO comments (id, item_id, text) VALUES (?, ?, ?)", rows)
 
 
 def _cast_new(conn, votes: Sequence[Vote], choices: list[str], grp: str, card_id: int, named):
@@ -1133,8 +1347,130 @@ def voter_state(m, items, voted: Iterable[tuple[int, int]] | None, revoked: bool
     }
 
 
-def results(m, rows, counts: dict, present: dict[str, int], issued: dict[str, int]) -> dict:
-    """Tally every item of `rows` per aspect, per group, and combined."""
+def _item_of(conn: sqlite3.Connection, meeting_id: int, item_id: int) -> sqlite3.Row:
+    _meeting_row(conn, meeting_id)
+    row = conn.execute(
+        "SELECT * FROM items WHERE id = ? AND meeting_id = ?", (item_id, meeting_id)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"Meeting {meeting_id} has no item {item_id}.")
+    return row
+
+
+def _results(conn: sqlite3.Connection, meeting_id: int, states: Sequence[str]) -> dict:
+    m = _meeting_row(conn, meeting_id)
+    rows = conn.execute(
+        "SELECT * FROM items WHERE meeting_id = ? ORDER BY position, id", (meeting_id,)
+    ).fetchall()
+    rows = [r for r in rows if r["state"] in states]
+    ids = [r["id"] for r in rows]
+    present = {
+        g: n
+        for g, n in conn.execute(
+            "SELECT grp, count(*) FROM cards WHERE meeting_id = ? AND present = 1"
+            " AND revoked = 0 GROUP BY grp",
+            (meeting_id,),
+        )
+    }
+    issued = {
+        g: n
+        for g, n in conn.execute(
+            "SELECT grp, count(*) FROM cards WHERE meeting_id = ? GROUP BY grp", (meeting_id,)
+        )
+    }
+    return results(m, rows, _counts(conn, ids), present, issued, paper=_paper(conn, ids))
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day where it is shorter)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _follow_up(conn: sqlite3.Connection, m: sqlite3.Row, item_ids: list[int]) -> dict:
+    """On reveal: a `pending` follow-up record for each item whose verdict falls short of the
+    best level (基本满意 or 不满意), due `followup_months` after the reveal's (local) date.
+
+    Returns {item: record} of those created, which the reveal's audit entry keeps."""
+    created = {}
+    scale = rules.get_scale(m["scale"])
+    shown = _results(conn, m["id"], ("revealed",))
+    due = add_months(date.today(), m["followup_months"]).isoformat()
+    for item in shown["items"]:
+        if item["id"] not in item_ids:
+            continue
+        verdict = item["aspects"][0]["result"]["verdict"]
+        if verdict is None or verdict == scale.levels[0]:
+            continue
+        if conn.execute("SELECT 1 FROM followups WHERE item_id = ?", (item["id"],)).fetchone():
+            continue
+        carried = _earlier_followup(conn, m["id"], item["subject"])
+        conn.execute(
+            "INSERT INTO followups (item_id, status, due, notes, carried_from, updated_at)"
+            " VALUES (?, 'pending', ?, '', ?, ?)",
+            (item["id"], due, carried, _now()),
+        )
+        created[str(item["id"])] = {
+            "status": "pending", "due": due, "notes": "", "carried_from": carried,
+            "verdict": verdict,
+        }  # fmt: skip
+    return created
+
+
+def _earlier_followup(conn: sqlite3.Connection, meeting_id: int, subject: str) -> int | None:
+    """The item of the latest earlier meeting rating `subject` that has a follow-up record."""
+    row = conn.execute(
+        "SELECT f.item_id FROM followups f JOIN items i ON i.id = f.item_id"
+        " WHERE i.subject = ? AND i.meeting_id < ? ORDER BY i.meeting_id DESC, i.id DESC LIMIT 1",
+        (subject, meeting_id),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _followup_dict(row: sqlite3.Row, carried_from: int | None, today: date) -> dict[str, Any]:
+    due = row["due"]
+    return {
+        "status": row["status"],
+        "due": due,
+        "notes": row["notes"],
+        "overdue": bool(
+            due and row["status"] in ("pending", "in_progress") and due < today.isoformat()
+        ),
+        "carried_from": carried_from,
+    }
+
+
+def _followups(conn: sqlite3.Connection, meeting_id: int, today: date) -> dict[int, dict]:
+    out: dict[int, dict] = {}
+    items = conn.execute(
+        "SELECT id, subject FROM items WHERE meeting_id = ? ORDER BY position, id", (meeting_id,)
+    ).fetchall()
+    for item in items:
+        own = conn.execute("SELECT * FROM followups WHERE item_id = ?", (item["id"],)).fetchone()
+        if own is not None:
+            out[item["id"]] = _followup_dict(own, own["carried_from"], today)
+            continue
+        earlier = _earlier_followup(conn, meeting_id, item["subject"])
+        if earlier is not None:
+            row = conn.execute("SELECT * FROM followups WHERE item_id = ?", (earlier,)).fetchone()
+            out[item["id"]] = _followup_dict(row, earlier, today)
+    return out
+
+
+def _plain(record: dict | None) -> dict | None:
+    """A follow-up record as the audit log keeps it (without what is computed)."""
+    if record is None:
+        return None
+    return {k: record[k] for k in ("status", "due", "notes", "carried_from")}
+
+
+def results(
+    m, rows, counts: dict, present: dict[str, int], issued: dict[str, int],
+    paper: dict | None = None,
+) -> dict:  # fmt: skip
+    """Tally every item of `rows` per aspect, per group, and combined (`counts` include the
+    paper ballots; `paper` gives them alone)."""
     scale = rules.get_scale(m["scale"])
     rule = rules.parse_rule(json.loads(m["rule"]))
     how = rules.parse_combine(json.loads(m["combine"]))
@@ -1159,12 +1495,19 @@ def results(m, rows, counts: dict, present: dict[str, int], issued: dict[str, in
             )  # fmt: skip
             if n == 0:
                 tallies.append((r["id"], combined))
+            on_paper = ((paper or {}).get(r["id"]) or {}).get(str(n), {})
+            paper_sum: dict[str, int] = {}
+            for by_choice in on_paper.values():
+                for choice, k in by_choice.items():
+                    paper_sum[choice] = paper_sum.get(choice, 0) + k
             per_aspect.append(
                 {
                     "aspect": n,
                     "name": name,
                     "result": combined.to_dict(scale),
                     "groups": {g: t.to_dict(scale) for g, t in groups.items()},
+                    "paper": paper_sum,
+                    "paper_groups": on_paper,
                 }
             )
         items.append({**item_dict(r), "aspects": per_aspect})
@@ -1204,7 +1547,7 @@ def verify(conn: sqlite3.Connection) -> list[str]:
         except ValueError:
             problems.append(f"{where}: its detail is not JSON")
             continue
-        if row["action"] in ("close", "reveal"):
+        if row["action"] in ("close", "reveal", "paper"):
             for item_id, counts in detail.get("counts", {}).items():
                 last_counts[int(item_id)] = counts
         elif row["action"] in ("reopen", "reset"):
@@ -1233,6 +1576,8 @@ def verify(conn: sqlite3.Connection) -> list[str]:
     for row in conn.execute(
         "SELECT b.item_id, b.choice, m.scale FROM ballots b JOIN items i ON i.id = b.item_id"
         " JOIN meetings m ON m.id = i.meeting_id"
+        " UNION ALL SELECT p.item_id, p.choice, m.scale FROM paper p"
+        " JOIN items i ON i.id = p.item_id JOIN meetings m ON m.id = i.meeting_id"
     ):
         if not rules.get_scale(row["scale"]).is_valid_choice(row["choice"]):
             problems.append(f"item {row['item_id']}: a ballot holds '{row['choice']}'")
