@@ -52,6 +52,7 @@ from flask_wtf.csrf import CSRFProtect  # noqa: E402
 
 from display import qr, screen  # noqa: E402
 from display.events import ConsoleNamespace, ScreenNamespace  # noqa: E402
+from display.exports import bp as exports_bp  # noqa: E402
 from display.push import Pusher  # noqa: E402
 from voting import api, console, demo, events, voter  # noqa: E402
 from voting.context import Ceping  # noqa: E402
@@ -144,6 +145,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(voter.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(screen.bp)
+    app.register_blueprint(exports_bp)
     socketio.on_namespace(events.VoterNamespace(events.NAMESPACE))
     socketio.on_namespace(ScreenNamespace("/screen"))
     socketio.on_namespace(ConsoleNamespace("/console"))
