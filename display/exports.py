@@ -183,13 +183,10 @@ def comment_rows(results: dict[str, Any], comments: dict[str, list[str]]) -> lis
 
 
 def _groups(results: dict[str, Any]) -> list[str]:
-    seen: list[str] = []
-    for item in results["items"]:
-        for aspect in item["aspects"]:
-            for g in aspect["groups"]:
-                if g not in seen:
-                    seen.append(g)
-    return seen
+    """The groups tallied: the counted one (常委会组成人员) first, then the others by key."""
+    counted = results["combine"].get("group", "member")
+    seen = {g for item in results["items"] for aspect in item["aspects"] for g in aspect["groups"]}
+    return sorted(seen, key=lambda g: (g != counted, g))
 
 
 def to_csv(payload: dict[str, Any]) -> bytes:
@@ -230,7 +227,8 @@ def _sheet_title(title: str) -> str:
 
 
 def to_xlsx(payload: dict[str, Any]) -> bytes:
-    """Sheets 测评结果, 排名, one per group (where there are several), 意见建议 (and 整改跟踪)."""
+    """Sheets 测评结果, 排名, one per group (where there are several), 意见建议, and 整改跟踪
+    when `payload` has the meeting's `followups`."""
     book = Workbook()
     book.remove(book.active)
     header = _header(payload)
@@ -248,7 +246,7 @@ def to_xlsx(payload: dict[str, Any]) -> bytes:
         comment_rows(payload, payload["comments"]),
     )
     followups = payload.get("followups")
-    if followups:
+    if followups is not None:
         labels = _labels()["followup"]
         by_id = {i["id"]: i for i in payload["items"]}
         _sheet(
