@@ -1,0 +1,150 @@
+"""The CJK fonts of the PDFs and charts.
+
+The app ships its own font, `display/fonts/CepingSansSC-Regular.ttf` (a GB 2312 subset of Noto
+Sans CJK SC, SIL Open Font License, built by tools/build_font.py), so a report renders on any
+machine, also a fresh server with no CJK font at all. A character outside it (a rare name) is
+drawn with a system CJK font where fontconfig knows one (Debian: `fonts-noto-cjk`); without one
+it would be missing, and `missing()` names such characters so that callers can say so.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from fontTools.ttLib import TTCollection, TTFont
+
+BUNDLED = Path(__file__).resolve().parent / "fonts" / "CepingSansSC-Regular.ttf"
+BUNDLED_FAMILY = "Ceping Sans SC"
+DEBIAN_PACKAGE = "fonts-noto-cjk"
+
+# Where Debian and Ubuntu put common CJK fonts, for machines without fc-list.
+KNOWN = (
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "Noto Sans CJK SC"),
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "WenQuanYi Micro Hei"),
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "WenQuanYi Zen Hei"),
+    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", "Droid Sans Fallback"),
+    ("/usr/share/fonts/truetype/arphic/uming.ttc", "AR PL UMing CN"),
+)
+PREFERRED = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Micro Hei")
+
+
+class FontMissing(RuntimeError):
+    """No CJK font can be used: the bundled one is gone and the system has none."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"No Chinese font found: {BUNDLED} is missing and the system has no CJK font."
+            f" Install one (Debian / Ubuntu: apt-get install {DEBIAN_PACKAGE})."
+        )
+
+
+@dataclass(frozen=True)
+class Face:
+    path: str
+    index: int  # the face within a collection (.ttc), else 0
+    family: str
+
+
+def _family_of(path: str, index: int) -> str | None:
+    try:
+        if path.lower().endswith(".ttc"):
+            font = TTCollection(path, lazy=True).fonts[index]
+        else:
+            font = TTFont(path, lazy=True)
+        return font["name"].getDebugName(1)
+    except Exception:  # an unreadable or odd font file: not usable
+        return None
+
+
+@cache
+def system_face() -> Face | None:
+    """A system CJK font for simplified Chinese (Regular), or None."""
+    candidates: list[Face] = []
+    if shutil.which("fc-list"):
+        try:
+            out = subprocess.run(
+                ["fc-list", ":lang=zh-cn:style=Regular", "file", "index", "family"],
+                capture_output=True, text=True, timeout=10, check=False,
+            ).stdout  # fmt: skip
+        except (OSError, subprocess.SubprocessError):
+            out = ""
+        for line in out.splitlines():
+            # "/path/font.ttc: Noto Sans CJK SC,Noto Sans CJK:index=2"
+            path, _, rest = line.partition(": ")
+            families, _, index = rest.rpartition(":index=")
+            if (
+                not path
+                or not index.isdigit()
+                or not path.lower().endswith((".ttf", ".ttc", ".otf"))
+            ):
+                continue
+            for family in families.split(","):
+                candidates.append(Face(path, int(index), family.strip()))
+    for path, family in KNOWN:
+        if Path(path).exists():
+            candidates.append(Face(path, 0, family))
+
+    def preference(face: Face) -> int:
+        return PREFERRED.index(face.family) if face.family in PREFERRED else len(PREFERRED)
+
+    for face in sorted(candidates, key=preference):
+        if "Mono" in face.family:
+            continue
+        family = _family_of(face.path, face.index)
+        if family:
+            return Face(face.path, face.index, family)
+    return None
+
+
+@cache
+def bundled_face() -> Face | None:
+    return Face(str(BUNDLED), 0, BUNDLED_FAMILY) if BUNDLED.exists() else None
+
+
+def faces() -> list[Face]:
+    """The fonts to draw Chinese with, in order: the bundled one, then the system's fallback."""
+    found = [f for f in (bundled_face(), system_face()) if f is not None]
+    if not found:
+        raise FontMissing()
+    return found
+
+
+@cache
+def _cmap(path: str, index: int) -> frozenset[int]:
+    if path.lower().endswith(".ttc"):
+        font = TTCollection(path, lazy=True).fonts[index]
+    else:
+        font = TTFont(path, lazy=True)
+    return frozenset(font.getBestCmap())
+
+
+def missing(text: str) -> str:
+    """The characters of `text` that no available font can draw (besides white space)."""
+    maps = [_cmap(f.path, f.index) for f in faces()]
+    return "".join(
+        sorted({c for c in text if not c.isspace() and not any(ord(c) in m for m in maps)})
+    )
+
+
+_matplotlib_lock = threading.Lock()
+_matplotlib_families: list[str] | None = None
+
+
+def matplotlib_families() -> list[str]:
+    """The family names to give matplotlib (the fonts registered with it once)."""
+    global _matplotlib_families
+    with _matplotlib_lock:
+        if _matplotlib_families is None:
+            from matplotlib import font_manager
+
+            families = []
+            for face in faces():
+                font_manager.fontManager.addfont(face.path)
+                families.append(face.family)
+            _matplotlib_families = families
+        return list(_matplotlib_families)

@@ -1,0 +1,134 @@
+"""What the PDFs share: an A4 fpdf2 document with the CJK fonts, and the words of a result."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from display import fonts
+
+FONT = "cjk"
+MARGIN = 15  # mm
+INK = (33, 33, 33)
+MUTED = (110, 110, 110)
+ACCENT = (127, 20, 20)  # the dark red of the console and the cards
+HEAD_FILL = (243, 236, 236)
+
+
+class Document(FPDF):
+    """An A4 page in mm, Chinese text in the bundled font, a system CJK font for what it lacks.
+
+    `running` (a title) is printed at the head of every page but the first, with the page
+    number at its foot.
+    """
+
+    def __init__(self, running: str = "", numbered: bool = True) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.running = running
+        self.numbered = numbered
+        self.set_margins(MARGIN, MARGIN, MARGIN)
+        self.set_auto_page_break(True, MARGIN + 3)
+        self.set_creator("ceping")
+        faces = fonts.faces()
+        first, *rest = faces
+        for style in ("", "B"):  # one weight: bold text is drawn in the regular face
+            self.add_font(FONT, style, first.path, collection_font_number=first.index)
+        names = []
+        for n, face in enumerate(rest):
+            name = f"{FONT}{n + 2}"
+            for style in ("", "B"):
+                self.add_font(name, style, face.path, collection_font_number=face.index)
+            names.append(name)
+        if names:
+            self.set_fallback_fonts(names, exact_match=False)
+        self.set_font(FONT, size=10.5)
+        self.set_text_color(*INK)
+
+    def header(self) -> None:
+        if self.page_no() == 1 or not self.running:
+            return
+        self.set_font(FONT, size=8)
+        self.set_text_color(*MUTED)
+        self.set_y(7)
+        self.cell(0, 5, self.running, align="L")
+        self.set_draw_color(200, 200, 200)
+        self.line(MARGIN, 12.5, self.w - MARGIN, 12.5)
+        self.set_text_color(*INK)
+        self.set_y(MARGIN + 2)
+
+    def footer(self) -> None:
+        if not self.numbered:
+            return
+        self.set_y(-11)
+        self.set_font(FONT, size=8)
+        self.set_text_color(*MUTED)
+        self.cell(0, 5, f"第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
+        self.set_text_color(*INK)
+
+    # Text helpers -------------------------------------------------------------------------
+
+    def heading(self, text: str, size: float = 14, space: float = 4, keep: float = 0) -> None:
+        """A heading, on a new page unless it and `keep` mm below it fit on this one."""
+        self.ln(space)
+        if self.will_page_break(size * 1.6 + keep):
+            self.add_page()
+        self.set_font(FONT, size=size)
+        self.set_text_color(*ACCENT)
+        self.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT",
+                        wrapmode="CHAR")  # fmt: skip
+        self.set_text_color(*INK)
+        self.ln(1.5)
+        self.set_font(FONT, size=10.5)
+
+    def para(self, text: str, size: float = 10.5, height: float = 6.2, colour=INK) -> None:
+        self.set_font(FONT, size=size)
+        self.set_text_color(*colour)
+        self.multi_cell(0, height, text, align="L", new_x="LMARGIN", new_y="NEXT",
+                        wrapmode="CHAR")  # fmt: skip
+        self.set_text_color(*INK)
+
+    def bytes(self) -> bytes:
+        return bytes(self.output())
+
+
+def head_style() -> FontFace:
+    return FontFace(family=FONT, emphasis="", size_pt=9, color=INK, fill_color=HEAD_FILL)
+
+
+def percent(value: float | None) -> str:
+    """A share or a rate as the results API gives it, in percent with 2 decimals."""
+    return "—" if value is None else f"{value:.2f}%"
+
+
+def meeting_date(meeting: dict[str, Any]) -> date:
+    """The day of the meeting (when it was created), in the server's time zone."""
+    try:
+        return datetime.fromisoformat(meeting["created_at"]).astimezone().date()
+    except (TypeError, ValueError, KeyError):
+        return date.today()
+
+
+def chinese_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def rank_text(rank: int | None, ranks: list[int | None], count: int) -> str:
+    """第 3 名（共 30 项）, 并列第 3 名 when shared, 未排名 without ballots."""
+    if rank is None:
+        return "未排名"
+    shared = "并列" if ranks.count(rank) > 1 else ""
+    return f"{shared}第 {rank} 名（共 {count} 项）"
+
+
+def paper_count(aspect: dict[str, Any]) -> int:
+    return sum(int(n) for n in (aspect.get("paper") or {}).values())

@@ -1,0 +1,475 @@
+"""The analysis report of a meeting (测评结果分析报告) as an A4 PDF in Chinese.
+
+A cover (title, date, 应到 / 实到), the method in words, the results table (counts, shares,
+满意率, verdict, rank), a ranked bar chart of 满意率, the option shares of every item, the
+verdicts and the items that fall short with their follow-up, the comments by item and, where
+the same departments were rated at earlier meetings in this database, a chart and a table of
+their 满意率 across meetings. Only closed and revealed items are reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from io import BytesIO
+from typing import Any
+
+from PIL import Image
+
+from display import charts
+from display.pdf import (
+    ACCENT,
+    FONT,
+    MUTED,
+    Document,
+    chinese_date,
+    head_style,
+    meeting_date,
+    paper_count,
+    percent,
+)
+from voting.store import Store
+
+NUMERALS = "一二三四五六七八九十"
+TREND_HEADING = "历次测评对比"
+SHORT_HEADING = "测评等次与整改"
+BASES = {"expected": "全体组成人员", "present": "实到人员", "valid": "有效票"}
+GROUPS = {"member": "常委会组成人员", "deputy": "列席代表"}
+STATUS = {"pending": "待整改", "in_progress": "整改中", "done": "已完成", "re_evaluate": "再次测评"}
+KINDS = {"oral": "现场述法", "written": "书面述法", "other": "其他"}
+MAX_TREND_MEETINGS = 6  # the latest earlier meetings shown beside this one
+
+
+@dataclass
+class Report:
+    meeting: dict[str, Any]
+    results: dict[str, Any]
+    comments: dict[int, list[str]]
+    followups: dict[int, dict[str, Any]]
+    history: tuple[list[str], list[str], list[list[float | None]]] | None
+
+
+def collect(store: Store, meeting_id: int, today: date | None = None) -> Report:
+    """Everything the report shows, read from the store."""
+    meeting = store.meeting(meeting_id)
+    results = store.results(meeting_id)
+    comments = store.comments(meeting_id) if hasattr(store, "comments") else {}
+    followups = store.followups(meeting_id, today) if hasattr(store, "followups") else {}
+    return Report(meeting, results, comments, followups, history(store, meeting, results))
+
+
+def history(
+    store: Store, meeting: dict[str, Any], results: dict[str, Any]
+) -> tuple[list[str], list[str], list[list[float | None]]] | None:
+    """满意率 of this meeting's departments (same `subject`) at earlier meetings, by date.
+
+    Returns (subjects, meeting labels oldest first and this one last, rates[subject][meeting]),
+    or None when no department was rated before.
+    """
+    mine = {i["subject"]: rate(i) for i in results["items"] if rate(i) is not None}
+    if not mine:
+        return None
+    when = _moment(meeting)
+    earlier = []
+    for other in store.meetings():
+        if other["id"] == meeting["id"] or _moment(other) >= when:
+            continue
+        rates = {}
+        for item in store.results(other["id"])["items"]:
+            if item["subject"] in mine and rate(item) is not None:
+                rates[item["subject"]] = rate(item)
+        if rates:
+            earlier.append((_moment(other), other, rates))
+    if not earlier:
+        return None
+    earlier.sort(key=lambda e: e[0])
+    earlier = earlier[-MAX_TREND_MEETINGS:]
+    columns = [*(rates for _, _, rates in earlier), mine]
+    dated = [*(m for _, m, _ in earlier), meeting]
+    labels = [meeting_date(m).isoformat() for m in dated]
+    if len(set(labels)) < len(labels):  # two on one day: tell them apart
+        labels = [f"{label} #{m['id']}" for label, m in zip(labels, dated, strict=True)]
+    subjects = [s for s in mine if any(s in c for c in columns[:-1])]
+    return subjects, labels, [[c.get(s) for c in columns] for s in subjects]
+
+
+def _moment(meeting: dict[str, Any]) -> datetime:
+    try:
+        return datetime.fromisoformat(meeting["created_at"])
+    except (TypeError, ValueError, KeyError):
+        return datetime.min
+
+
+def first(item: dict[str, Any]) -> dict[str, Any]:
+    """The combined result of the item's first aspect (the one ranked)."""
+    return item["aspects"][0]["result"]
+
+
+def rate(item: dict[str, Any]) -> float | None:
+    return first(item)["rate"]
+
+
+def ranked(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """By rank, then in meeting order; items without ballots last."""
+    return sorted(items, key=lambda i: (i["rank"] is None, i["rank"] or 0, i["position"]))
+
+
+def method_text(report: Report) -> list[str]:
+    """The method in words: how votes were cast, counted and graded."""
+    r, m = report.results, report.meeting
+    scale, rule = r["scale"], r["rule"]
+    labels = {o["key"]: o["label"] for o in scale["options"]}
+    labels.update({b["key"]: b["label"] for b in scale.get("bands") or []})
+    levels = [labels.get(k, k) for k in scale["levels"]]
+    positive = [labels.get(k, k) for k in scale["positive"]]
+    lines = []
+    if scale["score"]:
+        lines.append("测评采用 0–100 分打分，按分数段计为" + "、".join(levels) + "。")
+    else:
+        options = "、".join(o["label"] for o in scale["options"])
+        lines.append(f"测评等次分为{options}，每位测评人对每个测评对象选择其一。")
+    lines.append(
+        ("采用无记名投票，" if m["secret"] else "采用记名投票，")
+        + "一人一卡，扫码测评；未选或多选的为无效票，不计入有效票。"
+    )
+    if rule["kind"] == "majority":
+        base = BASES.get(rule["base"], rule["base"])
+        if rule["base"] == "expected":
+            base += f"（应到 {r['expected']} 人）"
+        elif rule["base"] == "present":
+            base += f"（实到 {r['present']} 人）"
+        parts = [f"{levels[0]}票达到{base}半数的，评为{levels[0]}"]
+        for n in range(1, len(levels) - 1):
+            parts.append(f"{'与'.join(levels[: n + 1])}票合计超过半数的，评为{levels[n]}")
+        parts.append(f"其余评为{levels[-1]}（恰好半数的不算超过半数）")
+        lines.append("等次按过半数规则评定：" + "；".join(parts) + "。")
+    else:
+        limits = rule["thresholds"]
+        parts = [
+            f"满意率达到 {limit:g}% 的评为{level}"
+            for limit, level in zip(limits, levels, strict=False)
+        ]
+        lines.append("等次按满意率评定：" + "；".join(parts) + f"；其余评为{levels[-1]}。")
+    lines.append(
+        f"满意率 =（{' + '.join(positive)}）÷ 有效票；各项占比以有效票为分母，"
+        "百分比保留两位小数（四舍五入）。按满意率排名（相同时按满意票占比），相同者并列。"
+    )
+    combine = r["combine"]
+    others = {g for i in r["items"] for a in i["aspects"] for g in a["groups"]} - {"member"}
+    if combine["kind"] == "weighted":
+        weights = "、".join(
+            f"{GROUPS.get(g, g)} {w}%" for g, w in (combine.get("weights") or {}).items()
+        )
+        lines.append(f"各类测评人分别计票，按{weights}加权合成结果。")
+    elif others:
+        lines.append("结果按常委会组成人员的票计算；列席代表的票单独统计，仅供参考。")
+    papers = sum(paper_count(a) for i in r["items"] for a in i["aspects"])
+    if papers:
+        lines.append(f"计票含会后补录的纸质票共 {papers} 张。")
+    return lines
+
+
+def verdict_colours(results: dict[str, Any]) -> dict[str, str]:
+    levels = results["scale"]["levels"]
+    return {key: charts.level_colour(n, len(levels)) for n, key in enumerate(levels)}
+
+
+def level_labels(results: dict[str, Any]) -> list[tuple[str, str]]:
+    scale = results["scale"]
+    labels = {o["key"]: o["label"] for o in scale["options"]}
+    labels.update({b["key"]: b["label"] for b in scale.get("bands") or []})
+    return [(key, labels.get(key, key)) for key in scale["levels"]]
+
+
+def make_charts(report: Report) -> dict[str, list[bytes]]:
+    """Each chart once, as PNG: the ranking, the option shares and (if any) the trend."""
+    results = report.results
+    items = ranked(results["items"])
+    colours = verdict_colours(results)
+    bars = [
+        charts.Bar(
+            label=i["subject"],
+            rate=rate(i),
+            verdict=first(i)["verdict_label"],
+            colour=colours.get(first(i)["verdict"], charts.OTHER),
+        )
+        for i in items
+    ]
+    legend = [(label, colours[key]) for key, label in level_labels(results)]
+    out: dict[str, list[bytes]] = {"ranking": [], "shares": [], "trend": []}
+    parts = charts.chunks(bars)
+    for n, part in enumerate(parts):
+        title = "满意率排名" + (f"（{n + 1}/{len(parts)}）" if len(parts) > 1 else "")
+        out["ranking"].append(charts.rate_ranking(part, title, legend))
+    options = first(items[0])["options"] if items else []
+    option_colours = [(o["label"], colours.get(o["key"], charts.OTHER)) for o in options]
+    for n, part in enumerate(charts.chunks(items)):
+        title = "各测评对象的票数占比" + (f"（{n + 1}）" if len(parts) > 1 else "")
+        out["shares"].append(
+            charts.option_shares(
+                [i["subject"] for i in part],
+                [[o["share"] for o in first(i)["options"]] for i in part],
+                option_colours,
+                title,
+            )
+        )
+    if report.history:
+        subjects, labels, rates = report.history
+        for n, rows in enumerate(charts.chunks(list(range(len(subjects))))):
+            title = "满意率历次对比" + (f"（{n + 1}）" if len(subjects) > charts.PER_CHART else "")
+            out["trend"].append(
+                charts.trend([subjects[s] for s in rows], labels, [rates[s] for s in rows], title)
+            )
+    return out
+
+
+def build(store: Store, meeting_id: int, today: date | None = None) -> bytes:
+    """The report of a meeting as PDF bytes."""
+    return render(collect(store, meeting_id, today))
+
+
+def render(report: Report) -> bytes:
+    m, r = report.meeting, report.results
+    images = make_charts(report)
+    pdf = Document(running=f"{m['title']} · 测评结果分析报告")
+    _cover(pdf, report)
+    sections = iter(NUMERALS)
+
+    def section(title: str, keep: float = 0) -> None:
+        pdf.heading(f"{next(sections)}、{title}", keep=keep)
+
+    pdf.add_page()
+    section("测评方式")
+    for line in method_text(report):
+        pdf.para(line)
+
+    section("测评结果")
+    if not r["items"]:
+        pdf.para("尚无已结束计票的测评对象。")
+    else:
+        _results_tables(pdf, report)
+
+    if r["items"]:
+        section("满意率排名", keep=_height(pdf, images["ranking"][0]))
+        for png in images["ranking"]:
+            _image(pdf, png)
+        section("票数占比", keep=_height(pdf, images["shares"][0]))
+        for png in images["shares"]:
+            _image(pdf, png)
+
+    section(SHORT_HEADING, keep=40)
+    _verdicts(pdf, report)
+
+    section("意见建议")
+    _comments(pdf, report)
+
+    if report.history:
+        section(TREND_HEADING)
+        _trend(pdf, report, images["trend"])
+    return pdf.bytes()
+
+
+def _cover(pdf: Document, report: Report) -> None:
+    m, r = report.meeting, report.results
+    pdf.add_page()
+    pdf.set_y(70)
+    pdf.set_font(FONT, size=24)
+    pdf.set_text_color(*ACCENT)
+    pdf.multi_cell(0, 13, m["title"], align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font(FONT, size=18)
+    pdf.cell(0, 10, "测评结果分析报告", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*MUTED)
+    pdf.ln(30)
+    counted = sum(1 for i in r["items"] if first(i)["valid"])
+    lines = [
+        f"测评日期：{chinese_date(meeting_date(m))}",
+        f"应到 {r['expected']} 人，实到 {r['present']} 人",
+        f"测评对象 {len(m['items'])} 个，已计票 {len(r['items'])} 个（有效票的 {counted} 个）",
+        f"报告生成：{datetime.now().astimezone().strftime('%Y-%m-%d %H:%M')}",
+    ]
+    pdf.set_font(FONT, size=13)
+    for line in lines:
+        pdf.cell(0, 9, line, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+
+
+def _results_tables(pdf: Document, report: Report) -> None:
+    r = report.results
+    items = ranked(r["items"])
+    aspects = max(len(i["aspects"]) for i in items)
+    options = first(items[0])["options"]
+    ranks = [i["rank"] for i in items]
+    for a in range(aspects):
+        if aspects > 1:
+            pdf.para(f"测评维度：{items[0]['aspects'][a]['name']}", colour=ACCENT)
+        width = pdf.epw
+        fixed = 11 + 13 + 18 + 17
+        option_w = min(24.0, (width - fixed - 40) / max(len(options), 1))
+        subject_w = width - fixed - option_w * len(options)
+        widths = (11, subject_w, *([option_w] * len(options)), 13, 18, 17)
+        pdf.set_font(FONT, size=8.5)
+        with pdf.table(
+            col_widths=widths,
+            text_align=("CENTER", "LEFT", *(["RIGHT"] * len(options)), "RIGHT", "RIGHT", "CENTER"),
+            headings_style=head_style(),
+            line_height=5.2,
+            borders_layout="HORIZONTAL_LINES",
+            first_row_as_headings=True,
+        ) as table:
+            head = table.row()
+            for text in (
+                "名次",
+                "测评对象",
+                *(o["label"] for o in options),
+                "有效票",
+                "满意率",
+                "等次",
+            ):
+                head.cell(text)
+            for item in items:
+                res = item["aspects"][a]["result"] if a < len(item["aspects"]) else None
+                row = table.row()
+                place = item["rank"]
+                row.cell(
+                    "" if place is None else ("=" if ranks.count(place) > 1 else "") + str(place)
+                )
+                row.cell(item["subject"])
+                if res is None:
+                    for _ in range(len(options) + 3):
+                        row.cell("")
+                    continue
+                for o in res["options"]:
+                    row.cell(f"{o['count']}（{o['share']:.2f}%）")
+                row.cell(str(res["valid"]))
+                row.cell(percent(res["rate"]))
+                row.cell(res["verdict_label"] or "—")
+        pdf.ln(2)
+    notes = []
+    if any(ranks.count(p) > 1 for p in ranks if p is not None):
+        notes.append("名次前的“=”表示并列。")
+    for item in items:
+        n = sum(paper_count(a) for a in item["aspects"])
+        if n:
+            notes.append(f"{item['subject']}含纸质票 {n} 张。")
+    if any(first(i)["invalid"] for i in items):
+        invalid = "、".join(
+            f"{i['subject']} {first(i)['invalid']} 张" for i in items if first(i)["invalid"]
+        )
+        notes.append(f"无效票：{invalid}。")
+    if notes:
+        pdf.para("注：" + "".join(notes), size=8.5, height=5, colour=MUTED)
+
+
+def _size(pdf: Document, png: bytes) -> tuple[float, float]:
+    """The width and height (mm) an image takes: the page's width, or less to fit a page."""
+    with Image.open(BytesIO(png)) as im:
+        w, h = im.size
+    width = pdf.epw
+    height = width * h / w
+    page = pdf.h - pdf.t_margin - pdf.b_margin - 10
+    if height > page:
+        width, height = width * page / height, page
+    return width, height
+
+
+def _height(pdf: Document, png: bytes) -> float:
+    return _size(pdf, png)[1]
+
+
+def _image(pdf: Document, png: bytes) -> None:
+    width, height = _size(pdf, png)
+    if height > pdf.h - pdf.b_margin - pdf.get_y():
+        pdf.add_page()
+    pdf.image(BytesIO(png), x=pdf.l_margin + (pdf.epw - width) / 2, w=width, h=height)
+    pdf.ln(3)
+
+
+def _verdicts(pdf: Document, report: Report) -> None:
+    r = report.results
+    items = ranked(r["items"])
+    levels = level_labels(r)
+    counts = {key: 0 for key, _ in levels}
+    for item in items:
+        if first(item)["verdict"] in counts:
+            counts[first(item)["verdict"]] += 1
+    rated = sum(counts.values())
+    summary = "，".join(f"{label} {counts[key]} 个" for key, label in levels)
+    pdf.para(f"已评定等次的测评对象 {rated} 个：{summary}。")
+    best = levels[0][0] if levels else None
+    short = [i for i in items if first(i)["verdict"] not in (None, best)]
+    if not short:
+        if rated:
+            pdf.para(f"全部测评对象均评为{levels[0][1]}，无需整改。")
+        return
+    months = report.meeting.get("followup_months", 3)
+    pdf.para(
+        f"以下 {len(short)} 个测评对象未达到{levels[0][1]}，应在 {months} 个月内整改，"
+        "并向常委会书面报告整改情况："
+    )
+    pdf.set_font(FONT, size=9)
+    with pdf.table(
+        col_widths=(pdf.epw - 98, 20, 20, 30, 28),
+        text_align=("LEFT", "RIGHT", "CENTER", "CENTER", "CENTER"),
+        headings_style=head_style(),
+        line_height=5.4,
+        borders_layout="HORIZONTAL_LINES",
+    ) as table:
+        head = table.row()
+        for text in ("测评对象", "满意率", "等次", "整改期限", "整改状态"):
+            head.cell(text)
+        for item in short:
+            record = report.followups.get(item["id"]) or {}
+            row = table.row()
+            row.cell(f"{item['subject']} {item['person']}".strip())
+            row.cell(percent(rate(item)))
+            row.cell(first(item)["verdict_label"])
+            due = record.get("due") or "揭晓后确定"
+            row.cell(due + ("（逾期）" if record.get("overdue") else ""))
+            row.cell(STATUS.get(record.get("status", ""), "—"))
+
+
+def _comments(pdf: Document, report: Report) -> None:
+    items = report.results["items"]
+    shown = [(i, report.comments.get(i["id"]) or []) for i in items]
+    shown = [(i, texts) for i, texts in shown if texts]
+    if not shown:
+        pdf.para("本次测评未收到意见建议。")
+        return
+    total = sum(len(t) for _, t in shown)
+    pdf.para(f"共收到意见建议 {total} 条，按测评对象列出（同一对象内按文字排序，不显示提出人）：")
+    for item, texts in shown:
+        pdf.ln(1)
+        pdf.para(f"{item['subject']}（{len(texts)} 条）", size=10.5, colour=ACCENT)
+        for text in texts:
+            pdf.para(f"· {text}", size=9.5, height=5.4)
+
+
+def _trend(pdf: Document, report: Report, pngs: list[bytes]) -> None:
+    subjects, labels, rates = report.history
+    pdf.para(
+        f"以下 {len(subjects)} 个部门在本数据库的往次测评中也接受过测评，"
+        "按测评日期列出其满意率（最右为本次）："
+    )
+    for png in pngs:
+        _image(pdf, png)
+    pdf.set_font(FONT, size=8.5)
+    width = min(24.0, (pdf.epw - 50) / (len(labels) + 1))
+    with pdf.table(
+        col_widths=(pdf.epw - width * (len(labels) + 1), *([width] * (len(labels) + 1))),
+        text_align=("LEFT", *(["RIGHT"] * (len(labels) + 1))),
+        headings_style=head_style(),
+        line_height=5.2,
+        borders_layout="HORIZONTAL_LINES",
+    ) as table:
+        head = table.row()
+        for text in ("部门", *labels, "变化"):
+            head.cell(text)
+        for subject, row_rates in zip(subjects, rates, strict=True):
+            row = table.row()
+            row.cell(subject)
+            for value in row_rates:
+                row.cell(percent(value))
+            before = [v for v in row_rates[:-1] if v is not None]
+            change = row_rates[-1] - before[-1] if before and row_rates[-1] is not None else None
+            row.cell("—" if change is None else f"{change:+.2f}")
