@@ -1318,7 +1318,9 @@
           row.appendChild(el("td", { class: "num" }, [String(o.count),
             el("small", { class: "share", text: percent(o.share) })]));
         });
-        row.appendChild(el("td", { class: "num", text: r.valid }));
+        var onPaper = Object.keys(a.paper || {}).reduce(function (n, k) { return n + a.paper[k]; }, 0);
+        row.appendChild(el("td", { class: "num" }, [String(r.valid), onPaper ? el("small",
+          { class: "paper-mark", "data-paper": onPaper, text: fill(T.paper_of, { n: onPaper }) }) : null]));
         row.appendChild(el("td", { class: "num rate", text: percent(r.rate) }));
         if (scale.score) {
           row.appendChild(el("td", { class: "num",
@@ -1334,6 +1336,8 @@
     empty.hidden = list.length > 0;
     empty.textContent = T.results_none;
 
+    renderPaper();
+    loadPublish();
     var headInfo = data.audit_head || {};
     $("audit-entries").textContent = fill(T.audit_entries, { n: headInfo.entries || 0 });
     var hash = $("audit-hash");
@@ -1343,6 +1347,161 @@
 
   $("refresh-results").addEventListener("click", function () { loadResults(); });
   $("sort-rank").addEventListener("change", renderResults);
+
+  // -- 结果: paper ballots (补录), comments (意见建议), follow-up (整改) -----------------------
+
+  function voterGroups() { /* 常委会组成人员 first, then any other group that has cards */
+    var out = [(S.results.combine && S.results.combine.group) || "member"];
+    var add = function (g) { if (g && out.indexOf(g) < 0) out.push(g); };
+    (S.results.items || []).forEach(function (i) { Object.keys(i.aspects[0].groups).forEach(add); });
+    (S.cards || []).forEach(function (c) { add(c.grp); });
+    return out;
+  }
+
+  function paperItems() { return items().filter(function (i) { return i.state === "closed"; }); }
+
+  function renderPaper() {
+    var scale = S.results && S.results.scale;
+    var list = paperItems(), select = $("paper-item"), was = select.value;
+    $("paper-form").hidden = !list.length || !scale;
+    $("paper-empty").hidden = !!list.length;
+    $("paper-empty").textContent = T.paper_none;
+    if (!list.length || !scale) return;
+    clear(select);
+    list.forEach(function (i) {
+      select.appendChild(el("option", { value: String(i.id), text: i.subject, selected: String(i.id) === was }));
+    });
+    var aspects = S.meeting.aspects || [], aspect = $("paper-aspect"), a0 = aspect.value;
+    clear(aspect);
+    aspects.forEach(function (name, n) {
+      aspect.appendChild(el("option", { value: String(n), text: name, selected: String(n) === a0 }));
+    });
+    $("paper-aspect-label").hidden = aspects.length < 2;
+    var group = $("paper-group"), g0 = group.value;
+    clear(group);
+    voterGroups().forEach(function (g) {
+      group.appendChild(el("option", { value: g, text: T.groups[g] || g, selected: g === g0 }));
+    });
+    var box = $("paper-counts");
+    if (box.getAttribute("data-scale") === scale.key) return;
+    box.setAttribute("data-scale", scale.key);
+    clear(box);
+    if (scale.score) {
+      box.appendChild(el("label", { class: "wide" }, [T.paper_score,
+        el("input", { type: "text", id: "paper-scores", placeholder: "85:3, 90:2" })]));
+      return;
+    }
+    scale.options.forEach(function (o) {
+      box.appendChild(el("label", {}, [o.label, el("input", { type: "number", min: "0", step: "1",
+        value: "0", "data-choice": o.key, class: "paper-n" })]));
+    });
+  }
+
+  function paperCounts() {
+    var counts = {}, shown = [];
+    var scores = $("paper-scores");
+    if (scores) {
+      scores.value.split(/[,，\s]+/).filter(Boolean).forEach(function (pair) {
+        var m = /^(\d{1,3})[:：](\d+)$/.exec(pair);
+        if (!m) throw localError(T.paper_score);
+        counts[m[1]] = (counts[m[1]] || 0) + Number(m[2]);
+      });
+      Object.keys(counts).forEach(function (k) { shown.push(k + ":" + counts[k]); });
+    } else {
+      Array.prototype.forEach.call(document.querySelectorAll("#paper-counts .paper-n"), function (inp) {
+        if (!/^\d+$/.test(inp.value.trim())) throw localError(T.paper_bad);
+        counts[inp.getAttribute("data-choice")] = Number(inp.value);
+        shown.push(inp.parentNode.firstChild.textContent + " " + Number(inp.value));
+      });
+    }
+    if (!Object.keys(counts).length) throw localError(T.paper_score);
+    return { counts: counts, shown: shown.join("、") };
+  }
+
+  $("paper-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var id = Number($("paper-item").value), found = item(id), entry;
+    try { entry = paperCounts(); } catch (err) { return fail(err); }
+    var body = { counts: entry.counts, group: $("paper-group").value };
+    if ((S.meeting.aspects || []).length > 1) body.aspect = Number($("paper-aspect").value);
+    if (!window.confirm(fill(T.confirm_paper, { name: found ? found.subject : id, counts: entry.shown }))) return;
+    api("POST", BASE + "/items/" + id + "/paper", body).then(function () {
+      show(fill(T.paper_saved, { name: found ? found.subject : id }));
+      loadResults();
+    }, fail);
+  });
+
+  function loadPublish() {
+    return Promise.all([api("GET", BASE + "/comments"), api("GET", BASE + "/followups")]).then(
+      function (got) { renderComments(got[0].comments); renderFollowups(got[1].followups); }, fail);
+  }
+
+  function renderComments(all) {
+    var box = $("comments");
+    clear(box);
+    var shown = items().filter(function (i) { return (all[i.id] || []).length; });
+    if (!shown.length) box.appendChild(el("p", { class: "empty", text: T.comments_none }));
+    shown.forEach(function (i) {
+      var list = all[i.id];
+      box.appendChild(el("section", { class: "comment-item", "data-comments": i.id }, [
+        el("h3", {}, [i.subject, " ", el("small", { class: "muted", text: fill(T.comments_n, { n: list.length }) })]),
+        el("ol", { class: "comment-list" }, list.map(function (text) { return el("li", { text: text }); }))
+      ]));
+    });
+  }
+
+  function verdictOf(id) {
+    var found = ((S.results && S.results.items) || []).filter(function (x) { return x.id === id; })[0];
+    return found ? found.aspects[0].result : null;
+  }
+
+  var followupsShown = "";
+
+  function renderFollowups(all) {
+    var body = $("followups-body"), scale = S.results ? S.results.scale : { levels: [], options: [] };
+    var months = $("followup-months");
+    if (document.activeElement !== months) months.value = S.meeting.followup_months || 3;
+    var sig = JSON.stringify([all, scale.key, items().map(function (i) { return i.subject; })]);
+    if (sig === followupsShown) return; /* unchanged: keep what the secretary is typing */
+    followupsShown = sig;
+    clear(body);
+    var ids = items().map(function (i) { return i.id; }).filter(function (id) { return all[id]; });
+    $("followups-table").hidden = !ids.length;
+    var best = (scale.options || []).filter(function (o) { return o.key === (scale.levels || [])[0]; })[0];
+    $("followups-empty").hidden = !!ids.length;
+    $("followups-empty").textContent = fill(T.followups_none, { best: best ? best.label : "" });
+    ids.forEach(function (id) {
+      var f = all[id], i = item(id), r = verdictOf(id);
+      var status = el("select", { class: "fu-status" }, Object.keys(T.followup_status).map(function (k) {
+        return el("option", { value: k, text: T.followup_status[k], selected: k === f.status });
+      }));
+      var due = el("input", { type: "date", class: "fu-due", value: f.due || "" });
+      var notes = el("input", { type: "text", class: "fu-notes", maxlength: "2000", value: f.notes || "" });
+      var save = el("button", { type: "button", class: "btn small", text: T.save, onclick: function () {
+        api("PUT", BASE + "/followups/" + id, { status: status.value, due: due.value || null, notes: notes.value })
+          .then(function () { show(fill(T.followup_saved, { name: i.subject })); loadPublish(); }, fail);
+      } });
+      body.appendChild(el("tr", { "data-followup": id, class: f.overdue ? "overdue" : "" }, [
+        el("td", {}, [el("strong", { text: i.subject }), f.carried_from ? el("small",
+          { class: "muted carried", text: fill(T.carried, { id: f.carried_from }) }) : null]),
+        el("td", {}, [r && r.verdict_label ? el("span", { class: verdictClass(scale, r.verdict),
+          text: r.verdict_label }) : "—"]),
+        el("td", {}, [status]),
+        el("td", {}, [due, f.overdue ? el("span", { class: "overdue-mark", text: T.overdue }) : null]),
+        el("td", {}, [notes]),
+        el("td", {}, [save])
+      ]));
+    });
+  }
+
+  $("months-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var n = Number($("followup-months").value);
+    api("PATCH", BASE, { followup_months: n }).then(function (m) {
+      S.meeting.followup_months = m.followup_months;
+      show(fill(T.months_saved, { n: m.followup_months }));
+    }, fail);
+  });
 
   // -- everything ------------------------------------------------------------------------------
 

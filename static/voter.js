@@ -1,6 +1,8 @@
 /* The phone ballot (/v/<token>); plain ES2017. Each slot "item:aspect" is kept in localStorage
-   under the card's token as {id: ballot uuid, pick: chosen, sent: confirmed, ok: acknowledged};
-   while sent !== ok the vote is pending and is resent, with the same id, on every connect. */
+   under the card's token as {id: ballot uuid, pick: chosen, sent: confirmed, ok: acknowledged,
+   note?: the item's comment, on its first aspect's slot}; while sent !== ok the vote is pending
+   and is resent, with the same id (and comment), on every connect. A comment goes with a
+   ballot's first sending only: the server keeps it once, apart from the ballot. */
 (function () {
 "use strict";
 var $ = function (id) { return document.getElementById(id); };
@@ -37,6 +39,8 @@ function itemOf(k) { return k.split(":")[0]; }
 function pending(k) { var e = get(k); return e.sent != null && e.sent !== e.ok; }
 function done(k) { return voted[k] && !pending(k); }
 function canChange(k) { return state.meeting.allow_change && get(k).ok != null; }
+function noteable(k) { return editable(k) && get(k).ok == null; } /* a first ballot only */
+var NOTE_MAX = 500;
 function editable(k) { return !pending(k) && (!voted[k] || (editing && canChange(k))); }
 function chosen(k) { return voted[k] || pending(k) || get(k).pick != null; }
 function toSend() {
@@ -161,6 +165,29 @@ function build(ks) {
         });
       }
     });
+    if (noteable(it.id + ":0")) note(li, it.id + ":0");
+  });
+}
+
+function note(li, k) { /* the optional comment: a quiet toggle, then a box with a count */
+  var text = get(k).note || "", wrap = el("div", "note", null, li);
+  var open = el("button", "note-open", text ? T.note_close : T.note_open, wrap);
+  var area = el("label", "note-box", null, wrap), input = el("textarea", "", null, area);
+  var count = el("span", "note-count", fmt(T.note_count, { n: text.length }), area);
+  open.type = "button";
+  open.setAttribute("aria-expanded", String(!!text));
+  area.hidden = !text;
+  input.maxLength = NOTE_MAX;
+  input.rows = 3;
+  input.placeholder = T.note_hint;
+  input.setAttribute("aria-label", T.note_label);
+  input.dataset.note = k;
+  input.value = text;
+  open.addEventListener("click", function () {
+    area.hidden = !area.hidden;
+    open.setAttribute("aria-expanded", String(!area.hidden));
+    open.textContent = area.hidden ? T.note_open : T.note_close;
+    if (!area.hidden) input.focus();
   });
 }
 
@@ -173,9 +200,10 @@ function showBand(inp) { /* the band a score falls in, e.g. 85 → 良好 */
 function summary(list, ks, which) {
   list.textContent = "";
   ks.forEach(function (k) {
-    var li = el("li", "", null, list), c = get(k)[which];
+    var li = el("li", "", null, list), c = get(k)[which], text = get(k).note;
     el("span", "subj", name(k), li);
     el("span", "chip " + (c == null ? "tone-none" : tone(c)), label(c), li);
+    if (text && which !== "ok") el("span", "said", T.note_label + "：" + text, li);
   });
 }
 
@@ -290,8 +318,9 @@ function flush() { /* send every pending vote in one message */
   var ks = keys().filter(pending), mine = ++gen;
   if (!ks.length) return;
   var votes = ks.map(function (k) {
-    var e = get(k);
-    return { item: +itemOf(k), aspect: +k.split(":")[1], choice: e.sent, ballot: e.id };
+    var e = get(k), v = { item: +itemOf(k), aspect: +k.split(":")[1], choice: e.sent, ballot: e.id };
+    if (e.note && e.ok == null && v.aspect === 0) v.comment = e.note.slice(0, NOTE_MAX);
+    return v;
   });
   inflight = true;
   socket.timeout(20000).emit("vote", { votes: votes }, function (err, ack) {
@@ -355,6 +384,13 @@ $("items").addEventListener("click", function (ev) {
 });
 $("items").addEventListener("input", function (ev) {
   var t = ev.target, v = String(t.value).trim(), ok = /^\d{1,3}$/.test(v) && +v <= 100;
+  if (t.dataset && t.dataset.note) { /* kept as typed, sent with the vote */
+    if (!noteable(t.dataset.note)) return;
+    slot(t.dataset.note).note = t.value.trim() ? t.value : undefined;
+    t.nextSibling.textContent = fmt(T.note_count, { n: t.value.length });
+    save();
+    return;
+  }
   if (!t.dataset || !t.dataset.k) return;
   slot(t.dataset.k).pick = ok ? String(+v) : null;
   t.className = v !== "" && !ok ? "bad" : "";

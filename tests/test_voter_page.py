@@ -159,4 +159,4 @@ def test_the_phone_page_stays_small(app, api, client):
     assert sent <= 60_000, sent
     ours = [html.encode(), (ROOT / "static/voter.js").read_bytes(),
             (ROOT / "static/voter.css").read_bytes()]  # fmt: skip
-    assert sum(len(part) for part in ours) < 32_000  # uncompressed: catches bloat early
+    assert sum(len(part) for part in ours) < 34_000  # uncompressed: catches bloat early

@@ -1,0 +1,102 @@
+"""Comments on a 360 px phone, and the console's paper ballots, comments, follow-up and exports,
+in a real browser (Playwright and Chromium, as tests/test_browser.py)."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+from test_browser import LAPTOP, PHONE, WAIT, Guard, browser, login, new_meeting, server, shot  # noqa: F401  (the fixtures)
+
+SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 740}}
+
+
+def test_a_phone_adds_a_comment_that_survives_a_reload_and_reaches_the_console(
+    browser,  # noqa: F811
+    server,  # noqa: F811
+):
+    made = new_meeting(server, cards=2, written=2)
+    mid, batch = made["meeting"]["id"], made["batch"]
+    server.api("POST", f"/meetings/{mid}/open", {"items": batch, "override_quorum": True})
+
+    ctx = browser.new_context(**SMALL_PHONE)
+    guard = Guard(ctx, server.url)
+    page = guard.watch(ctx.new_page(), "phone")
+    page.goto(made["cards"][0]["url"])
+    page.wait_for_function("document.body.dataset.screen === 'ballot'", timeout=WAIT)
+    toggles = page.locator("button.note-open")
+    assert toggles.count() == 2  # one per item, closed at first
+    assert page.locator("textarea").first.is_hidden()
+    toggles.first.click()
+    box = page.locator("textarea").first
+    assert box.is_visible()
+    box.fill("窗口服务=需改进")
+    assert page.locator(".note-count").first.text_content().strip() == "8 / 500 字"
+    assert box.get_attribute("maxlength") == "500"
+    page.click(f'button.option[data-item="{batch[0]}"][data-choice="basic"]')
+    shot(page, "20-phone-comment")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, width  # nothing wider than the phone
+
+    page.reload()  # the comment is kept with the unsent choice
+    page.wait_for_function("document.body.dataset.screen === 'ballot'", timeout=WAIT)
+    assert page.locator("textarea").first.input_value() == "窗口服务=需改进"
+    assert page.locator("textarea").first.is_visible()
+    page.click(f'button.option[data-item="{batch[1]}"][data-choice="unsatisfied"]')
+    page.click("#submit")
+    page.wait_for_function("document.body.dataset.screen === 'confirm'", timeout=WAIT)
+    assert "窗口服务=需改进" in page.text_content("#c-list")
+    page.click("#confirm-yes")
+    page.wait_for_function("document.body.dataset.screen === 'done'", timeout=WAIT)
+    assert server.api("GET", f"/meetings/{mid}/comments")["comments"][str(batch[0])] == []
+
+    server.api("POST", f"/meetings/{mid}/close", {"items": batch})
+    comments = server.api("GET", f"/meetings/{mid}/comments")["comments"]
+    assert comments == {str(made["oral"]): [], str(batch[0]): ["窗口服务=需改进"],
+                        str(batch[1]): []}  # fmt: skip
+
+    # The console: the comment, paper ballots with a confirmation, follow-up, downloads.
+    console_ctx = browser.new_context(**LAPTOP)
+    console_guard = Guard(console_ctx, server.url)
+    console = console_guard.watch(console_ctx.new_page(), "console")
+    login(console, server)
+    console.goto(f"{server.url}/console/meetings/{mid}#results")
+    console.wait_for_selector(f'[data-comments="{batch[0]}"]', timeout=WAIT)
+    assert "窗口服务=需改进" in console.text_content(f'[data-comments="{batch[0]}"]')
+
+    dialogs = []
+    console.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
+    console.select_option("#paper-item", str(batch[1]))
+    console.fill('.paper-n[data-choice="unsatisfied"]', "1")
+    console.click("#paper-save")
+    console.wait_for_selector(f'tr[data-result="{batch[1]}"] .paper-mark', timeout=WAIT)
+    assert "补录纸质票" in dialogs[0] and "不满意 1" in dialogs[0]
+    aspect = [i for i in server.api("GET", f"/meetings/{mid}/results")["items"]
+              if i["id"] == batch[1]][0]["aspects"][0]  # fmt: skip
+    assert aspect["paper"] == {"unsatisfied": 1}
+    assert aspect["result"]["counts"]["unsatisfied"] == 2
+
+    server.api("POST", f"/meetings/{mid}/reveal", {"items": batch})
+    console.click("#refresh-results")
+    row = f'tr[data-followup="{batch[1]}"]'
+    console.wait_for_selector(row, timeout=WAIT)
+    console.select_option(f"{row} select.fu-status", "in_progress")
+    console.fill(f"{row} input.fu-notes", "已约谈")
+    console.click(f"{row} button")
+    console.wait_for_function(
+        "document.querySelector('#toast').textContent.indexOf('已保存整改情况') >= 0", timeout=WAIT
+    )
+    saved = server.api("GET", f"/meetings/{mid}/followups/{batch[1]}")
+    assert saved["status"] == "in_progress" and saved["notes"] == "已约谈"
+    shot(console, "21-console-publish")
+
+    link = console.locator('#exports a[href$="export.xlsx"]')
+    assert link.get_attribute("download") is not None
+    got = console.request.get(server.url + link.get_attribute("href"))  # the console's login
+    assert got.ok
+    book = load_workbook(io.BytesIO(got.body()))
+    assert "意见建议" in book.sheetnames and "整改跟踪" in book.sheetnames
+    guard.check()
+    console_guard.check()
+    ctx.close()
+    console_ctx.close()
