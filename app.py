@@ -50,7 +50,7 @@ from flask_compress import Compress  # noqa: E402
 from flask_socketio import SocketIO  # noqa: E402
 from flask_wtf.csrf import CSRFProtect  # noqa: E402
 
-from display import qr, screen  # noqa: E402
+from display import publish, qr, screen  # noqa: E402
 from display.events import ConsoleNamespace, ScreenNamespace  # noqa: E402
 from display.exports import bp as exports_bp  # noqa: E402
 from display.push import Pusher  # noqa: E402
@@ -146,6 +146,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(console.bp)
     app.register_blueprint(screen.bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(publish.bp)
     socketio.on_namespace(events.VoterNamespace(events.NAMESPACE))
     socketio.on_namespace(ScreenNamespace("/screen"))
     socketio.on_namespace(ConsoleNamespace("/console"))

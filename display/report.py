@@ -197,6 +197,8 @@ def make_charts(report: Report) -> dict[str, list[bytes]]:
     ]
     legend = [(label, colours[key]) for key, label in level_labels(results)]
     out: dict[str, list[bytes]] = {"ranking": [], "shares": [], "trend": []}
+    if not items:
+        return out
     parts = charts.chunks(bars)
     for n, part in enumerate(parts):
         title = "满意率排名" + (f"（{n + 1}/{len(parts)}）" if len(parts) > 1 else "")

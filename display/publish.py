@@ -1,0 +1,80 @@
+"""PDFs to publish, for the secretary (admin only, like the API):
+
+    GET /api/meetings/<id>/report.pdf    the analysis report (测评结果分析报告)
+    GET /api/meetings/<id>/letters.pdf   one letter per item to its department (测评结果通知书)
+    GET /api/meetings/<id>/cards.pdf     the voter cards to print, cut and hand out [?group=]
+
+Each comes as a download whose name is the meeting's title (RFC 5987 `filename*`, with an ASCII
+`filename` beside it for old browsers).
+"""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+
+from flask import Blueprint, jsonify, request, send_file
+
+from display import cardsheet, letters, report
+from display.fonts import FontMissing
+from voting.auth import admin_required
+from voting.console import card_url
+from voting.context import ceping
+from voting.store import NotFound
+
+bp = Blueprint("publish", __name__, url_prefix="/api/meetings")
+ID = "int(max=9223372036854775807)"
+
+
+@bp.errorhandler(NotFound)
+def _not_found(exc: NotFound):
+    response = jsonify(error=exc.code, message=exc.message)
+    response.status_code = 404
+    return response
+
+
+@bp.errorhandler(FontMissing)
+def _no_font(exc: FontMissing):
+    response = jsonify(error="no_font", message=str(exc))
+    response.status_code = 503
+    return response
+
+
+def filename(title: str, what: str) -> str:
+    """`<title>-<what>.pdf`, without characters a file system or a header refuses."""
+    safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", title).strip(" ._") or "meeting"
+    return f"{safe[:80]}-{what}.pdf"
+
+
+def _pdf(data: bytes, name: str):
+    response = send_file(
+        BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name
+    )
+    response.headers["Cache-Control"] = "no-store"  # results change until the last reveal
+    return response
+
+
+@bp.get(f"/<{ID}:meeting_id>/report.pdf")
+@admin_required
+def report_pdf(meeting_id: int):
+    store = ceping().store
+    title = store.meeting(meeting_id)["title"]
+    return _pdf(report.build(store, meeting_id), filename(title, "测评结果分析报告"))
+
+
+@bp.get(f"/<{ID}:meeting_id>/letters.pdf")
+@admin_required
+def letters_pdf(meeting_id: int):
+    store = ceping().store
+    title = store.meeting(meeting_id)["title"]
+    return _pdf(letters.build(store, meeting_id), filename(title, "测评结果通知书"))
+
+
+@bp.get(f"/<{ID}:meeting_id>/cards.pdf")
+@admin_required
+def cards_pdf(meeting_id: int):
+    store = ceping().store
+    meeting = store.meeting(meeting_id)
+    group = request.args.get("group") or None
+    cards = cardsheet.printable(store.cards(meeting_id), group)
+    return _pdf(cardsheet.build(meeting, cards, card_url), filename(meeting["title"], "测评卡"))
