@@ -336,7 +336,7 @@ function answer(ks, votes, ack) {
   var code = ack.error, item = ack.item;
   if (ack.ok) {
     votes.forEach(function (v, i) {
-      if (S.slots[ks[i]]) { S.slots[ks[i]].ok = v.choice; voted[ks[i]] = true; }
+      if (S.slots[ks[i]]) { S.slots[ks[i]].ok = v.choice; voted[ks[i]] = true; delete S.slots[ks[i]].note; }
     });
   } else if (code === "revoked") {
     return refuse(code);

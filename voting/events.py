@@ -63,10 +63,11 @@ class VoterNamespace(Namespace):
         return {"ok": True, "state": app.store.voter_state(held[0])}
 
     def on_vote(self, data: Any = None) -> dict[str, Any]:
-        """Sent by: a phone, `{"votes": [{"item", "choice", "ballot", "aspect"?}]}`.
+        """Sent by: a phone, `{"votes": [{"item", "choice", "ballot", "aspect"?, "comment"?}]}`.
 
-        All votes of one message are kept or none. Acked after the commit with
-        `{"ok": true, "votes": ["recorded" | "unchanged" | "changed", ...]}`, or
+        All votes of one message are kept or none; a comment (意见建议, up to 500 characters) is
+        kept once, with its ballot's first recording, apart from the ballot. Acked after the
+        commit with `{"ok": true, "votes": ["recorded" | "unchanged" | "changed", ...]}`, or
         `{"ok": false, "error", "message", "item"?}`. Hears: this card's other tabs get `state`;
         the console and projector get turnout, coalesced (never one push per vote).
         """

@@ -6,6 +6,12 @@ order (a WITHOUT ROWID table keyed by the ballot's random id). One transaction w
 the primary key of `voted` makes a second ballot from the same card impossible. A trigger
 refuses a ballot that names its card in a secret meeting.
 
+Comments (意见建议) are a third table (`comments`): a random key of its own, the item and the
+text, nothing that could be matched with a ballot or a card; a comment is kept once, when its
+ballot is first recorded. Paper ballots (补录) are counts per item, aspect, group and choice
+(`paper`), entered after close and before reveal, and counted with the ballots. An item whose
+verdict falls short gets a follow-up (整改) record (`followups`) when it is revealed.
+
 Every secretary action is appended to `audit`, each entry chained to the previous one by hash;
 triggers make the log append-only. A close records the item's counts in the log, so `verify`
 can recount every closed item from its ballots and say where anything differs.
