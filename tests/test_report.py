@@ -229,3 +229,17 @@ def test_report_of_a_meeting_without_results(api):
     assert "尚无已结束计票的测评对象" in body
     letters = pages(api.get(f"/meetings/{m['id']}/letters.pdf").data)
     assert len(letters) == 1
+
+
+def test_console_links_to_the_pdfs(client, api):
+    from test_console_page import login
+
+    from conftest import ADMIN_TOKEN
+
+    m = api.meeting(cards=2, items=1)["meeting"]
+    login(client, ADMIN_TOKEN)
+    page = client.get(f"/console/meetings/{m['id']}").get_data(as_text=True)
+    for path in ("report", "letters", "cards"):
+        assert f'href="/api/meetings/{m["id"]}/{path}.pdf"' in page
+        r = client.get(f"/api/meetings/{m['id']}/{path}.pdf")  # the console's login suffices
+        assert r.status_code == 200 and r.data.startswith(b"%PDF")
