@@ -13,6 +13,7 @@ import io
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, jsonify, send_file
 from flask_babel import gettext as _
@@ -88,11 +89,13 @@ def _header(results: dict[str, Any]) -> list[str]:
     head = [_("名次"), _("测评对象"), _("姓名职务"), _("类别"), _("批次"), _("测评维度")]
     for label in _options(results):
         head += [_("%(option)s（票）", option=label), _("%(option)s占比（%%）", option=label)]
-    head += [_("有效票"), _("无效票"), _("满意率（%）"), _("测评等次"), _("其中纸质票"), _("状态")]
-    return head
+    head += [_("有效票"), _("无效票"), _("满意率（%）")]
+    if results["scale"].get("score"):
+        head.append(_("平均分"))
+    return head + [_("测评等次"), _("其中纸质票"), _("状态")]
 
 
-def _row(item: dict, aspect: dict, tally: dict, paper: int, labels: dict) -> list[Any]:
+def _row(item: dict, aspect: dict, tally: dict, paper: int, labels: dict, score: bool) -> list[Any]:
     row: list[Any] = [
         item["rank"],
         item["subject"],
@@ -103,10 +106,10 @@ def _row(item: dict, aspect: dict, tally: dict, paper: int, labels: dict) -> lis
     ]
     for option in tally["options"]:
         row += [option["count"], option["share"]]
+    row += [tally["valid"], tally["invalid"], tally["rate"]]
+    if score:
+        row.append(tally["score"])
     row += [
-        tally["valid"],
-        tally["invalid"],
-        tally["rate"],
         tally["verdict_label"] or "",
         paper,
         labels["states"].get(item["state"], item["state"]),
@@ -116,7 +119,7 @@ def _row(item: dict, aspect: dict, tally: dict, paper: int, labels: dict) -> lis
 
 def result_rows(results: dict[str, Any], group: str | None = None) -> list[list[Any]]:
     """One row per item and aspect: counts, shares, 满意率, verdict (combined, or one group's)."""
-    labels = _labels()
+    labels, score = _labels(), bool(results["scale"].get("score"))
     rows = []
     for item in results["items"]:
         for aspect in item["aspects"]:
@@ -127,7 +130,7 @@ def result_rows(results: dict[str, Any], group: str | None = None) -> list[list[
                 if tally is None:
                     continue
                 paper = sum(aspect["paper_groups"].get(group, {}).values())
-            rows.append(_row(item, aspect, tally, paper, labels))
+            rows.append(_row(item, aspect, tally, paper, labels, score))
     return rows
 
 
@@ -277,9 +280,16 @@ def filename(title: str, suffix: str) -> str:
     return f"{clean[:80]}-{_('测评结果')}.{suffix}"
 
 
-def _download(body: bytes, mimetype: str, name: str) -> Response:
+def _download(body: bytes, mimetype: str, name: str, meeting_id: int) -> Response:
+    """An attachment named `name` (RFC 5987 `filename*`, UTF-8), with a plain ASCII name for
+    the rare client that reads only `filename`."""
     response = send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True,
                          download_name=name)  # fmt: skip
+    suffix = name.rsplit(".", 1)[-1]
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="ceping-{meeting_id}.{suffix}"; '
+        f"filename*=UTF-8''{quote(name, safe='')}"
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -296,7 +306,8 @@ def comments(meeting_id: int):
 @admin_required
 def export_csv(meeting_id: int):
     payload = data(meeting_id)
-    return _download(to_csv(payload), "text/csv; charset=utf-8", filename(payload["title"], "csv"))
+    name = filename(payload["title"], "csv")
+    return _download(to_csv(payload), "text/csv; charset=utf-8", name, meeting_id)
 
 
 @bp.get(f"/meetings/<{ID}:meeting_id>/export.xlsx")
@@ -304,7 +315,7 @@ def export_csv(meeting_id: int):
 def export_xlsx(meeting_id: int):
     payload = data(meeting_id)
     payload["followups"] = ceping().store.followups(meeting_id)
-    return _download(to_xlsx(payload), XLSX_TYPE, filename(payload["title"], "xlsx"))
+    return _download(to_xlsx(payload), XLSX_TYPE, filename(payload["title"], "xlsx"), meeting_id)
 
 
 @bp.get(f"/meetings/<{ID}:meeting_id>/export.json")
@@ -312,4 +323,4 @@ def export_xlsx(meeting_id: int):
 def export_json(meeting_id: int):
     payload = data(meeting_id)
     body = current_app.json.dumps(payload).encode()
-    return _download(body, "application/json", filename(payload["title"], "json"))
+    return _download(body, "application/json", filename(payload["title"], "json"), meeting_id)

@@ -70,7 +70,11 @@ def test_csv_has_a_bom_chinese_headers_and_the_results_numbers(api, meeting):
     assert r.data.startswith(b"\xef\xbb\xbf")  # Excel and WPS read it as UTF-8
     disposition = r.headers["Content-Disposition"]
     assert disposition.startswith("attachment;")
-    assert "filename*=UTF-8''" + quote("市人大常委会 2026年述法测评-测评结果.csv") in disposition
+    name = quote("市人大常委会 2026年述法测评-测评结果.csv", safe="")
+    assert (
+        disposition
+        == f"attachment; filename=\"ceping-{meeting['id']}.csv\"; filename*=UTF-8''{name}"
+    )
     assert r.headers["Cache-Control"] == "no-store"
     rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
     header = rows[0]
@@ -225,3 +229,21 @@ def test_an_empty_meeting_exports_headers_only(api):
     )
     book = load_workbook(io.BytesIO(api.get(f"/meetings/{m['id']}/export.xlsx").data))
     assert book.sheetnames == ["测评结果", "排名", "意见建议", "整改跟踪"]
+
+
+def test_a_score_meeting_exports_band_counts_and_the_mean(app, api):
+    m = api.meeting(cards=3, items=1, scale="score")
+    mid, (item,) = m["meeting"]["id"], m["items"]
+    phones = [phone(app, c["token"]) for c in m["cards"]]
+    api.move(mid, "open", [item])
+    for p, score in zip(phones, ["95", "80", "50"], strict=True):
+        assert vote(p, item, score)["ok"]
+    api.move(mid, "close", [item])
+    api.post(f"/meetings/{mid}/items/{item}/paper", {"counts": {"70": 1}}, 200)
+    tally = results(api, mid)["items"][0]["aspects"][0]["result"]
+    book = load_workbook(io.BytesIO(api.get(f"/meetings/{mid}/export.xlsx").data))
+    rows = list(book["测评结果"].iter_rows(values_only=True))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["平均分"] == tally["score"] == 73.75
+    assert [row[f"{o['label']}（票）"] for o in tally["options"]] == [1, 1, 1, 1]
+    assert row["其中纸质票"] == 1
