@@ -339,3 +339,17 @@ def test_followup_months_is_checked_and_may_change_after_voting_started(app, api
     assert api.send("PATCH", f"/meetings/{mid}", {"expected": 9}, 409).get_json()["error"] == (
         "started"
     )
+
+
+def test_a_message_mixing_a_resend_and_a_new_vote_keeps_the_new_comment_once(app, api):
+    m = api.meeting(cards=1, items=2)
+    mid, (a, b) = m["meeting"]["id"], m["items"]
+    p = phone(app, m["cards"][0]["token"])
+    api.move(mid, "open", [a, b])
+    first = {"item": a, "choice": "basic", "ballot": str(uuid.uuid4()), "comment": "先投的"}
+    assert p.emit("vote", {"votes": [first]}, namespace="/voter", callback=True)["ok"]
+    second = {"item": b, "choice": "satisfied", "ballot": str(uuid.uuid4()), "comment": "后投的"}
+    ack = p.emit("vote", {"votes": [first, second]}, namespace="/voter", callback=True)
+    assert ack == {"ok": True, "votes": ["unchanged", "recorded"]}
+    api.move(mid, "close", [a, b])
+    assert ceping_store(app).comments(mid) == {a: ["先投的"], b: ["后投的"]}
