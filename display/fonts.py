@@ -12,9 +12,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from fontTools.ttLib import TTCollection, TTFont
 
@@ -50,13 +52,18 @@ class Face:
     family: str
 
 
+def _read(path: str, index: int, what: Callable[[TTFont], Any]) -> Any:
+    """`what(font)` of the face `index` of a font file (a collection or a single font)."""
+    if path.lower().endswith(".ttc"):
+        with TTCollection(path, lazy=True) as collection:
+            return what(collection.fonts[index])
+    with TTFont(path, lazy=True) as font:
+        return what(font)
+
+
 def _family_of(path: str, index: int) -> str | None:
     try:
-        if path.lower().endswith(".ttc"):
-            font = TTCollection(path, lazy=True).fonts[index]
-        else:
-            font = TTFont(path, lazy=True)
-        return font["name"].getDebugName(1)
+        return _read(path, index, lambda font: font["name"].getDebugName(1))
     except Exception:  # an unreadable or odd font file: not usable
         return None
 
@@ -116,11 +123,7 @@ def faces() -> list[Face]:
 
 @cache
 def _cmap(path: str, index: int) -> frozenset[int]:
-    if path.lower().endswith(".ttc"):
-        font = TTCollection(path, lazy=True).fonts[index]
-    else:
-        font = TTFont(path, lazy=True)
-    return frozenset(font.getBestCmap())
+    return _read(path, index, lambda font: frozenset(font.getBestCmap()))
 
 
 def missing(text: str) -> str:

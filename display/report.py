@@ -158,7 +158,8 @@ def method_text(report: Report) -> list[str]:
     others = {g for i in r["items"] for a in i["aspects"] for g in a["groups"]} - {"member"}
     if combine["kind"] == "weighted":
         weights = "、".join(
-            f"{GROUPS.get(g, g)} {w}%" for g, w in (combine.get("weights") or {}).items()
+            f"{GROUPS.get(g, g)} {w:g}%"
+            for g, w in sorted((combine.get("weights") or {}).items(), key=_group_order)
         )
         lines.append(f"各类测评人分别计票，按{weights}加权合成结果。")
     elif others:
@@ -167,6 +168,12 @@ def method_text(report: Report) -> list[str]:
     if papers:
         lines.append(f"计票含会后补录的纸质票共 {papers} 张。")
     return lines
+
+
+def _group_order(entry: tuple[str, Any]) -> tuple[int, str]:
+    """常委会组成人员 first, then 列席代表, then any other group by name."""
+    order = list(GROUPS)
+    return (order.index(entry[0]) if entry[0] in order else len(order), entry[0])
 
 
 def verdict_colours(results: dict[str, Any]) -> dict[str, str]:

@@ -243,3 +243,93 @@ def test_console_links_to_the_pdfs(client, api):
         assert f'href="/api/meetings/{m["id"]}/{path}.pdf"' in page
         r = client.get(f"/api/meetings/{m['id']}/{path}.pdf")  # the console's login suffices
         assert r.status_code == 200 and r.data.startswith(b"%PDF")
+
+
+def test_other_settings_paper_ballots_and_long_comments(app, api):
+    """Two aspects, the threshold rule, weighted groups, paper ballots, and more comments than
+    a letter's page holds: the report says so all, and each letter still takes one page."""
+    store = app.extensions["ceping"].store
+    made = api.meeting(
+        cards=4,
+        items=2,
+        aspects=["依法履职", "普法责任制落实"],
+        rule={"kind": "threshold", "thresholds": [90, 70]},
+        combine={"kind": "weighted", "weights": {"member": 70, "deputy": 30}},
+    )
+    m_id, ids = made["meeting"]["id"], made["items"]
+    deputies = api.post(f"/meetings/{m_id}/cards", {"count": 2, "group": "deputy"}, 201)
+    tokens = [c["token"] for c in made["cards"] + deputies.get_json()["cards"]]
+    cards = [store.use_card(t, f"device-{t}")[0] for t in tokens]
+    api.move(m_id, "open", ids)
+    long = "执法检查中发现的问题整改不到位，" * 12
+    for n, card in enumerate(cards):
+        votes = []
+        for item in ids:
+            for aspect in (0, 1):
+                choice = "satisfied" if (n + aspect) % 3 else "basic"
+                comment = f"{n}号意见：{long}" if item == ids[0] and aspect == 0 else ""
+                votes.append(Vote(item, aspect, choice, str(uuid.uuid4()), comment))
+        store.cast(card["id"], votes)
+    api.move(m_id, "close", ids)
+    api.post(
+        f"/meetings/{m_id}/items/{ids[1]}/paper", {"counts": {"satisfied": 2, "basic": 1}}, 200
+    )
+    api.move(m_id, "reveal", ids)
+
+    body = flat("".join(pages(api.get(f"/meetings/{m_id}/report.pdf").data)))
+    assert "测评维度：依法履职" in body and "测评维度：普法责任制落实" in body
+    assert "满意率达到90%的评为满意；满意率达到70%的评为基本满意；其余评为不满意" in body
+    assert "按常委会组成人员70%、列席代表30%加权合成结果" in body
+    assert "市第1局含纸质票3张" in body
+    assert body.count("0号意见") == 1 and "5号意见" in body
+
+    letters = [flat(t) for t in pages(api.get(f"/meetings/{m_id}/letters.pdf").data)]
+    assert len(letters) == 2
+    (first_item,) = [p for p in letters if "市第0局局长" in p]
+    assert "0号意见" in first_item and "见测评结果分析报告" in first_item  # the rest left out
+    (paper,) = [p for p in letters if "市第1局局长" in p]
+    assert "含纸质票3张" in paper
+
+
+def test_score_scale_report(app, api):
+    store = app.extensions["ceping"].store
+    made = api.meeting(cards=3, items=2, scale="score")
+    m_id, ids = made["meeting"]["id"], made["items"]
+    cards = [store.use_card(c["token"], f"d-{c['token']}")[0] for c in made["cards"]]
+    api.move(m_id, "open", ids)
+    for n, card in enumerate(cards):
+        store.cast(card["id"], [Vote(i, 0, str(95 - 20 * n - k), str(uuid.uuid4()))
+                                for k, i in enumerate(ids)])  # fmt: skip
+    api.move(m_id, "close", ids)
+    results = api.get(f"/meetings/{m_id}/results").get_json()
+    body = flat("".join(pages(api.get(f"/meetings/{m_id}/report.pdf").data)))
+    assert "0–100分打分" in body
+    for item in results["items"]:
+        assert f"{item['aspects'][0]['result']['rate']:.2f}%" in body
+    assert len(pages(api.get(f"/meetings/{m_id}/letters.pdf").data)) == 2
+
+
+@pytest.mark.skipif(fonts.system_face() is None, reason="no system CJK font (fonts-noto-cjk)")
+def test_a_rare_character_is_drawn_with_the_system_font(api):
+    """堃 and 喆 are outside GB 2312 and so outside the bundled font: the system's draws them."""
+    assert fonts.missing("市堃喆局") == ""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        charts.rate_ranking([charts.Bar("市堃喆局", 90.0, "满意", "#2e7d32")], "满意率", [])
+    m = api.post("/meetings", {"title": "堃喆测评", "expected": 2}, 201).get_json()
+    api.post(f"/meetings/{m['id']}/items", {"items": [{"subject": "市堃喆局"}]}, 201)
+    api.post(f"/meetings/{m['id']}/cards", {"count": 2}, 201)
+    reader = pypdf.PdfReader(io.BytesIO(api.get(f"/meetings/{m['id']}/cards.pdf").data))
+    fonts_used = {f["/BaseFont"] for f in reader.pages[0]["/Resources"]["/Font"].values()}
+    assert len(fonts_used) == 2  # the bundled font, and the system's for the two rare ones
+    # pypdf reads the system font's (CID-keyed CFF) codes as single bytes: drop the NULs
+    assert "堃喆测评" in reader.pages[0].extract_text().replace("\x00", "")
+
+
+def test_without_any_cjk_font_the_pdfs_name_the_package_to_install(api, monkeypatch):
+    monkeypatch.setattr(fonts, "bundled_face", lambda: None)
+    monkeypatch.setattr(fonts, "system_face", lambda: None)
+    m = api.meeting(cards=2, items=1)["meeting"]
+    r = api.get(f"/meetings/{m['id']}/report.pdf", status=503)
+    assert r.get_json()["error"] == "no_font"
+    assert "apt-get install fonts-noto-cjk" in r.get_json()["message"]
