@@ -216,6 +216,8 @@ def test_paper_ballots_are_refused_for_a_bad_state_or_bad_counts(app, api):
         ({"counts": {"satisfied": 1}, "group": "nobody"}, 409, "bad_group"),
         ({"counts": {"satisfied": 1}, "extra": 1}, 400, "bad_input"),
         ({"counts": {"satisfied": 1, "basic": 1, "excellent": 1}}, 409, "bad_choice"),
+        ({"counts": {"satisfied": 1}}, 409, "too_many"),  # 4 by phone + 1 > 应到 4
+        ({"counts": {"satisfied": 1}, "group": "member", "aspect": 0}, 409, "too_many"),
     ]:
         r = api.post(path2, body, status).get_json()
         assert r["error"] == code, (body, r)

@@ -651,6 +651,25 @@ class Store:
                     raise Refused("bad_choice", f"'{key}' is not an option here.", item_id)
                 clean = str(int(key)) if scale.score else key
                 counts[clean] = counts.get(clean, 0) + n
+            electronic = conn.execute(
+                "SELECT count(*) FROM ballots WHERE item_id = ? AND aspect = ? AND grp = ?",
+                (item_id, entry.aspect, entry.group),
+            ).fetchone()[0]
+            if entry.group == _counted_group(m):
+                most, whom = m["expected"], "应到 (expected)"
+            else:
+                most = conn.execute(
+                    "SELECT count(*) FROM cards WHERE meeting_id = ? AND grp = ?",
+                    (meeting_id, entry.group),
+                ).fetchone()[0]
+                whom = f"cards of group '{entry.group}'"
+            if electronic + sum(counts.values()) > most:
+                raise Refused(
+                    "too_many",
+                    f"{electronic} ballots by phone and {sum(counts.values())} on paper would be"
+                    f" more than the {most} {whom}.",
+                    item_id,
+                )
             before = {
                 r[0]: r[1]
                 for r in conn.execute(
