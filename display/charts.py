@@ -84,7 +84,8 @@ def rate_ranking(bars: Sequence[Bar], title: str, legend: Sequence[tuple[str, st
     for y, bar in zip(ys, bars, strict=True):
         text = "—" if bar.rate is None else f"{bar.rate:.2f}%"
         ax.text((bar.rate or 0) + 1, y, text, va="center", fontproperties=small)
-    ax.set_title(title, fontproperties=_font(11), loc="left")
+    if title:
+        ax.set_title(title, fontproperties=_font(11), loc="left")
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="x", color="#e0e0e0", linewidth=0.6)
     ax.set_axisbelow(True)
@@ -122,7 +123,8 @@ def option_shares(
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
     for label in ax.get_xticklabels():
         label.set_fontproperties(small)
-    ax.set_title(title, fontproperties=_font(11), loc="left")
+    if title:
+        ax.set_title(title, fontproperties=_font(11), loc="left")
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(prop=small, loc="upper center", bbox_to_anchor=(0.5, -0.04), frameon=False,
               ncols=max(len(options), 1))  # fmt: skip
@@ -172,7 +174,8 @@ def trend(
     ax.grid(axis="x", color="#e0e0e0", linewidth=0.6)
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title(title, fontproperties=_font(11), loc="left")
+    if title:
+        ax.set_title(title, fontproperties=_font(11), loc="left")
     ax.legend(prop=small, loc="upper center", bbox_to_anchor=(0.5, -0.04), frameon=False,
               ncols=min(len(meetings), 4))  # fmt: skip
     return _png(figure)

@@ -208,12 +208,12 @@ def make_charts(report: Report) -> dict[str, list[bytes]]:
         return out
     parts = charts.chunks(bars)
     for n, part in enumerate(parts):
-        title = "满意率排名" + (f"（{n + 1}/{len(parts)}）" if len(parts) > 1 else "")
+        title = f"（{n + 1}/{len(parts)}）" if len(parts) > 1 else ""  # the section names it
         out["ranking"].append(charts.rate_ranking(part, title, legend))
     options = first(items[0])["options"] if items else []
     option_colours = [(o["label"], colours.get(o["key"], charts.OTHER)) for o in options]
     for n, part in enumerate(charts.chunks(items)):
-        title = "各测评对象的票数占比" + (f"（{n + 1}）" if len(parts) > 1 else "")
+        title = f"（{n + 1}/{len(parts)}）" if len(parts) > 1 else ""
         out["shares"].append(
             charts.option_shares(
                 [i["subject"] for i in part],
@@ -225,7 +225,7 @@ def make_charts(report: Report) -> dict[str, list[bytes]]:
     if report.history:
         subjects, labels, rates = report.history
         for n, rows in enumerate(charts.chunks(list(range(len(subjects))))):
-            title = "满意率历次对比" + (f"（{n + 1}）" if len(subjects) > charts.PER_CHART else "")
+            title = f"（{n + 1}）" if len(subjects) > charts.PER_CHART else ""
             out["trend"].append(
                 charts.trend([subjects[s] for s in rows], labels, [rates[s] for s in rows], title)
             )
