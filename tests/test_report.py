@@ -252,6 +252,7 @@ def test_other_settings_paper_ballots_and_long_comments(app, api):
     made = api.meeting(
         cards=4,
         items=2,
+        expected=7,  # room for the paper ballots beside the 4 members' phones
         aspects=["依法履职", "普法责任制落实"],
         rule={"kind": "threshold", "thresholds": [90, 70]},
         combine={"kind": "weighted", "weights": {"member": 70, "deputy": 30}},
