@@ -355,3 +355,13 @@ def test_a_message_mixing_a_resend_and_a_new_vote_keeps_the_new_comment_once(app
     assert ack == {"ok": True, "votes": ["unchanged", "recorded"]}
     api.move(mid, "close", [a, b])
     assert ceping_store(app).comments(mid) == {a: ["先投的"], b: ["后投的"]}
+
+
+def test_a_draft_item_with_a_follow_up_can_still_be_deleted(app, api):
+    mid, (bad,) = rated(app, api, [["unsatisfied"] * 2])
+    copy = api.post(f"/meetings/{mid}/copy", {}, 201).get_json()
+    (new,) = [i["id"] for i in api.get(f"/meetings/{copy['id']}").get_json()["items"]]
+    api.send("PUT", f"/meetings/{copy['id']}/followups/{new}", {"status": "re_evaluate"}, 200)
+    api.send("DELETE", f"/meetings/{copy['id']}/items/{new}", None, 200)
+    assert api.get(f"/meetings/{copy['id']}/followups").get_json() == {"followups": {}}
+    assert api.get(f"/meetings/{mid}/followups/{bad}").get_json()["status"] == "pending"

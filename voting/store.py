@@ -326,11 +326,9 @@ def _present(conn: sqlite3.Connection, meeting_id: int, grp: str | None = None) 
     return conn.execute(sql, args).fetchone()[0]
 
 
-def _counts(
-    conn: sqlite3.Connection, item_ids: Sequence[int], paper: bool = True
-) -> dict[int, dict]:
-    """{item: {aspect: {group: {choice: n}}}} straight from the ballots, plus (unless `paper`
-    is false) the paper ballots entered for the item."""
+def _counts(conn: sqlite3.Connection, item_ids: Sequence[int]) -> dict[int, dict]:
+    """{item: {aspect: {group: {choice: n}}}} straight from the ballots, plus the paper ballots
+    entered for the item."""
     out: dict[int, dict] = {i: {} for i in item_ids}
     if not item_ids:
         return out
@@ -342,10 +340,9 @@ def _counts(
     )
     for item_id, aspect, grp, choice, n in rows:
         out[item_id].setdefault(str(aspect), {}).setdefault(grp, {})[choice] = n
-    if paper:
-        for item_id, aspect, grp, choice, n in _paper_rows(conn, item_ids):
-            cell = out[item_id].setdefault(str(aspect), {}).setdefault(grp, {})
-            cell[choice] = cell.get(choice, 0) + n
+    for item_id, aspect, grp, choice, n in _paper_rows(conn, item_ids):
+        cell = out[item_id].setdefault(str(aspect), {}).setdefault(grp, {})
+        cell[choice] = cell.get(choice, 0) + n
     return out
 
 
@@ -799,6 +796,9 @@ class Store:
 
         def job(conn):
             row = _draft_item(conn, meeting_id, item_id, "deleted")
+            conn.execute("UPDATE followups SET carried_from = NULL WHERE carried_from = ?",
+                         (row["id"],))  # fmt: skip
+            conn.execute("DELETE FROM followups WHERE item_id = ?", (row["id"],))
             conn.execute("DELETE FROM items WHERE id = ?", (row["id"],))
             append_audit(
                 conn, meeting_id, "delete_item", {"item": item_id, "subject": row["subject"]}
