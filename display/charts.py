@@ -160,14 +160,15 @@ def trend(
             edgecolors="white",
             linewidths=0.5,
         )
-        if last:
+        if last:  # this meeting's value, right of the row's dots
             for x, y in points:
-                ax.text(x + 1.2, y, f"{x:.2f}%", va="center", fontproperties=_font(7))
+                right = max(r for r in rates[y] if r is not None)
+                ax.text(right + 1.5, y, f"{x:.2f}%", va="center", fontproperties=_font(7))
     ax.set_yticks(list(range(len(subjects))), list(subjects), fontproperties=font)
     ax.invert_yaxis()
     ax.set_ylim(len(subjects) - 0.5, -0.5)
     low = min([r for row in rates for r in row if r is not None] or [0.0])
-    ax.set_xlim(max(0.0, low - 10), 108)
+    ax.set_xlim(max(0.0, low - 10), 110)
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
     for label in ax.get_xticklabels():
         label.set_fontproperties(small)

@@ -273,7 +273,7 @@ def render(report: Report) -> bytes:
     _comments(pdf, report)
 
     if report.history:
-        section(TREND_HEADING)
+        section(TREND_HEADING, keep=_height(pdf, images["trend"][0]) + 12)  # and its intro
         _trend(pdf, report, images["trend"])
     return pdf.bytes()
 
@@ -387,9 +387,15 @@ def _height(pdf: Document, png: bytes) -> float:
 
 
 def _image(pdf: Document, png: bytes) -> None:
+    """An image at the page's width; on a new page if it does not fit, unless most of this
+    page is free (below a heading): then it is made smaller to fit."""
     width, height = _size(pdf, png)
-    if height > pdf.h - pdf.b_margin - pdf.get_y():
-        pdf.add_page()
+    room = pdf.h - pdf.b_margin - pdf.get_y()
+    if height > room:
+        if room > 0.75 * (pdf.h - pdf.t_margin - pdf.b_margin):
+            width, height = width * room / height, room
+        else:
+            pdf.add_page()
     pdf.image(BytesIO(png), x=pdf.l_margin + (pdf.epw - width) / 2, w=width, h=height)
     pdf.ln(3)
 
@@ -458,7 +464,7 @@ def _trend(pdf: Document, report: Report, pngs: list[bytes]) -> None:
     subjects, labels, rates = report.history
     pdf.para(
         f"以下 {len(subjects)} 个部门在本数据库的往次测评中也接受过测评，"
-        "按测评日期列出其满意率（最右为本次）："
+        "按测评日期列出其满意率（大圆点、表中最后一个日期为本次）："
     )
     for png in pngs:
         _image(pdf, png)
