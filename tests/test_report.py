@@ -334,3 +334,15 @@ def test_without_any_cjk_font_the_pdfs_name_the_package_to_install(api, monkeypa
     r = api.get(f"/meetings/{m['id']}/report.pdf", status=503)
     assert r.get_json()["error"] == "no_font"
     assert "apt-get install fonts-noto-cjk" in r.get_json()["message"]
+
+
+def test_card_sheet_links_to_its_pdf(client, api):
+    m = api.meeting(cards=2, items=1)["meeting"]
+    headers = api.headers
+    page = client.get(f"/console/meetings/{m['id']}/cards?group=deputy", headers=headers)
+    html = page.get_data(as_text=True)
+    assert f'href="/api/meetings/{m["id"]}/cards.pdf?group=deputy"' in html
+    page = client.get(f"/console/meetings/{m['id']}/cards", headers=headers)
+    assert f'href="/api/meetings/{m["id"]}/cards.pdf"' in page.get_data(as_text=True)
+    only = api.get(f"/meetings/{m['id']}/cards.pdf?group=deputy")
+    assert "测评卡No.1" not in flat("".join(pages(only.data)))  # no deputy cards issued
