@@ -25,7 +25,7 @@ from display.pdf import (
     percent,
     rank_text,
 )
-from display.report import STATUS, collect, first, ranked
+from display.report import STATUS, Report, collect, first, ranked
 from voting.store import Store
 
 BOTTOM = 262  # mm: below this a page has room only for its closing lines
@@ -34,7 +34,11 @@ BOTTOM = 262  # mm: below this a page has room only for its closing lines
 def build(store: Store, meeting_id: int, today: date | None = None) -> bytes:
     """The letters of a meeting as PDF bytes (one page per closed or revealed item)."""
     today = today or date.today()
-    report = collect(store, meeting_id, today)
+    return render(collect(store, meeting_id, today, history=False), today)
+
+
+def render(report: Report, today: date) -> bytes:
+    """The letters from what `display.report.collect` read (no database needed)."""
     m, r = report.meeting, report.results
     pdf = Document(numbered=False)
     pdf.set_auto_page_break(False)

@@ -11,11 +11,12 @@ Each comes as a download whose name is the meeting's title (RFC 5987 `filename*`
 from __future__ import annotations
 
 import re
+from datetime import date
 from io import BytesIO
 
 from flask import Blueprint, jsonify, request, send_file
 
-from display import cardsheet, letters, report
+from display import cardsheet, fonts, letters, report
 from display.fonts import FontMissing
 from voting.auth import admin_required
 from voting.console import card_url
@@ -54,20 +55,29 @@ def _pdf(data: bytes, name: str):
     return response
 
 
+def _render(fn, *args) -> bytes:
+    """Run `fn(*args)` (matplotlib and fpdf2: a second or more of CPU) on an OS thread under
+    gevent or eventlet, so that phones' votes go on meanwhile; the data is read before, here."""
+    fonts.matplotlib_families()  # register the fonts here, once, not on the other thread
+    runtime = ceping().store.writer.runtime
+    return runtime.offload(fn, *args) if runtime is not None else fn(*args)
+
+
 @bp.get(f"/<{ID}:meeting_id>/report.pdf")
 @admin_required
 def report_pdf(meeting_id: int):
-    store = ceping().store
-    title = store.meeting(meeting_id)["title"]
-    return _pdf(report.build(store, meeting_id), filename(title, "测评结果分析报告"))
+    data = report.collect(ceping().store, meeting_id)
+    pdf = _render(report.render, data)
+    return _pdf(pdf, filename(data.meeting["title"], "测评结果分析报告"))
 
 
 @bp.get(f"/<{ID}:meeting_id>/letters.pdf")
 @admin_required
 def letters_pdf(meeting_id: int):
-    store = ceping().store
-    title = store.meeting(meeting_id)["title"]
-    return _pdf(letters.build(store, meeting_id), filename(title, "测评结果通知书"))
+    today = date.today()
+    data = report.collect(ceping().store, meeting_id, today, history=False)
+    pdf = _render(letters.render, data, today)
+    return _pdf(pdf, filename(data.meeting["title"], "测评结果通知书"))
 
 
 @bp.get(f"/<{ID}:meeting_id>/cards.pdf")
@@ -77,4 +87,6 @@ def cards_pdf(meeting_id: int):
     meeting = store.meeting(meeting_id)
     group = request.args.get("group") or None
     cards = cardsheet.printable(store.cards(meeting_id), group)
-    return _pdf(cardsheet.build(meeting, cards, card_url), filename(meeting["title"], "测评卡"))
+    urls = {c["token"]: card_url(c["token"]) for c in cards}  # needs this request's context
+    pdf = _render(cardsheet.build, meeting, cards, urls.__getitem__)
+    return _pdf(pdf, filename(meeting["title"], "测评卡"))

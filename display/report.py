@@ -49,16 +49,20 @@ class Report:
     history: tuple[list[str], list[str], list[list[float | None]]] | None
 
 
-def collect(store: Store, meeting_id: int, today: date | None = None) -> Report:
-    """Everything the report shows, read from the store."""
+def collect(
+    store: Store, meeting_id: int, today: date | None = None, history: bool = True
+) -> Report:
+    """Everything the report shows, read from the store (the comparison with earlier meetings
+    only with `history`). Rendering it (`render`) needs no database."""
     meeting = store.meeting(meeting_id)
     results = store.results(meeting_id)
-    comments = store.comments(meeting_id) if hasattr(store, "comments") else {}
-    followups = store.followups(meeting_id, today) if hasattr(store, "followups") else {}
-    return Report(meeting, results, comments, followups, history(store, meeting, results))
+    comments = store.comments(meeting_id)
+    followups = store.followups(meeting_id, today)
+    earlier = past(store, meeting, results) if history else None
+    return Report(meeting, results, comments, followups, earlier)
 
 
-def history(
+def past(
     store: Store, meeting: dict[str, Any], results: dict[str, Any]
 ) -> tuple[list[str], list[str], list[list[float | None]]] | None:
     """满意率 of this meeting's departments (same `subject`) at earlier meetings, by date.
