@@ -61,6 +61,13 @@ def _png(figure: Figure) -> bytes:
     return out.getvalue()
 
 
+def _legend(figure: Figure, handles: list, columns: int) -> None:
+    """The legend below the chart, outside the axes (the layout makes room for it)."""
+    if handles:
+        figure.legend(handles=handles, prop=_font(8), loc="outside lower center",
+                      frameon=False, ncols=max(columns, 1))  # fmt: skip
+
+
 def chunks(seq: Sequence, size: int = PER_CHART) -> list[Sequence]:
     return [seq[n : n + size] for n in range(0, len(seq), size)] or [seq]
 
@@ -91,8 +98,7 @@ def rate_ranking(bars: Sequence[Bar], title: str, legend: Sequence[tuple[str, st
     ax.set_axisbelow(True)
     if legend:
         handles = [ax.bar(0, 0, color=c, label=v) for v, c in legend]
-        ax.legend(handles=handles, prop=small, loc="lower right", frameon=False,
-                  ncols=len(legend))  # fmt: skip
+        _legend(figure, handles, len(legend))
     return _png(figure)
 
 
@@ -126,8 +132,7 @@ def option_shares(
     if title:
         ax.set_title(title, fontproperties=_font(11), loc="left")
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(prop=small, loc="upper center", bbox_to_anchor=(0.5, -0.04), frameon=False,
-              ncols=max(len(options), 1))  # fmt: skip
+    _legend(figure, ax.get_legend_handles_labels()[0], len(options))
     return _png(figure)
 
 
@@ -177,6 +182,5 @@ def trend(
     ax.spines[["top", "right"]].set_visible(False)
     if title:
         ax.set_title(title, fontproperties=_font(11), loc="left")
-    ax.legend(prop=small, loc="upper center", bbox_to_anchor=(0.5, -0.04), frameon=False,
-              ncols=min(len(meetings), 4))  # fmt: skip
+    _legend(figure, ax.get_legend_handles_labels()[0], min(len(meetings), 4))
     return _png(figure)

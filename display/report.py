@@ -261,6 +261,7 @@ def render(report: Report) -> bytes:
         pdf.para("尚无已结束计票的测评对象。")
     else:
         _results_tables(pdf, report)
+        _group_table(pdf, report)
 
     if r["items"]:
         section("满意率排名", keep=_height(pdf, images["ranking"][0]))
@@ -388,6 +389,40 @@ def _size(pdf: Document, png: bytes) -> tuple[float, float]:
 
 def _height(pdf: Document, png: bytes) -> float:
     return _size(pdf, png)[1]
+
+
+def _group_table(pdf: Document, report: Report) -> None:
+    """With several groups of voters (列席代表 beside the members), each group's own result."""
+    items = ranked(report.results["items"])
+    groups = sorted(
+        {g for i in items for g in i["aspects"][0]["groups"]}, key=lambda g: _group_order((g, 0))
+    )
+    if len(groups) < 2:
+        return
+    pdf.para("各类测评人分别计票的结果（第一个测评维度）：", size=9.5, height=6)
+    pdf.set_font(FONT, size=8.5)
+    each = min(42.0, (pdf.epw - 50) / len(groups))
+    with pdf.table(
+        col_widths=(pdf.epw - each * len(groups), *([each] * len(groups))),
+        text_align=("LEFT", *(["CENTER"] * len(groups))),
+        headings_style=head_style(),
+        line_height=5.2,
+        borders_layout="HORIZONTAL_LINES",
+    ) as table:
+        head = table.row()
+        head.cell("测评对象")
+        for g in groups:
+            head.cell(f"{GROUPS.get(g, g)}（有效票 / 满意率 / 等次）")
+        for item in items:
+            row = table.row()
+            row.cell(item["subject"])
+            for g in groups:
+                t = item["aspects"][0]["groups"].get(g)
+                if t is None:
+                    row.cell("—")
+                else:
+                    row.cell(f"{t['valid']} / {percent(t['rate'])} / {t['verdict_label'] or '—'}")
+    pdf.ln(2)
 
 
 def _image(pdf: Document, png: bytes) -> None:

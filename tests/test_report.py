@@ -282,6 +282,9 @@ def test_other_settings_paper_ballots_and_long_comments(app, api):
     assert "满意率达到90%的评为满意；满意率达到70%的评为基本满意；其余评为不满意" in body
     assert "按常委会组成人员70%、列席代表30%加权合成结果" in body
     assert "市第1局含纸质票3张" in body
+    assert (
+        "常委会组成人员（有效票/满意率/等次）" in body and "列席代表（有效票/满意率/等次）" in body
+    )
     assert body.count("0号意见") == 1 and "5号意见" in body
 
     letters = [flat(t) for t in pages(api.get(f"/meetings/{m_id}/letters.pdf").data)]
