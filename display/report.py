@@ -295,11 +295,12 @@ def _cover(pdf: Document, report: Report) -> None:
     pdf.cell(0, 10, "测评结果分析报告", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(*MUTED)
     pdf.ln(30)
-    counted = sum(1 for i in r["items"] if first(i)["valid"])
+    empty = sum(1 for i in r["items"] if not first(i)["valid"])
+    counted = f"已计票 {len(r['items'])} 个" + (f"（其中 {empty} 个无有效票）" if empty else "")
     lines = [
         f"测评日期：{chinese_date(meeting_date(m))}",
         f"应到 {r['expected']} 人，实到 {r['present']} 人",
-        f"测评对象 {len(m['items'])} 个，已计票 {len(r['items'])} 个（有效票的 {counted} 个）",
+        f"测评对象 {len(m['items'])} 个，{counted}",
         f"报告生成：{datetime.now().astimezone().strftime('%Y-%m-%d %H:%M')}",
     ]
     pdf.set_font(FONT, size=13)

@@ -66,16 +66,11 @@ def test_report_has_the_sections_and_every_items_subject_and_rate(api, voted):
     cover = flat(text[0])
     assert flat(m["title"]) in cover and "测评结果分析报告" in cover
     assert "应到6人，实到6人" in cover
+    assert "测评对象3个，已计票3个" in cover and "一、" not in cover  # the cover only
     body = flat("".join(text[1:]))
-    for heading in (
-        "测评方式",
-        "测评结果",
-        "满意率排名",
-        "票数占比",
-        report.SHORT_HEADING,
-        "意见建议",
-    ):
-        assert heading in body
+    headings = ("测评方式", "测评结果", "满意率排名", "票数占比", report.SHORT_HEADING, "意见建议")
+    places = [body.index(f"{n}、{h}") for n, h in zip("一二三四五六", headings, strict=True)]
+    assert places == sorted(places)  # each section, in this order
     assert report.TREND_HEADING not in body  # no earlier meeting rated these departments
     assert "满意票达到全体组成人员（应到6人）半数的，评为满意" in body
     for item in voted["results"]["items"]:
