@@ -36,7 +36,7 @@ def build(
     meeting: dict[str, Any], cards: Sequence[dict[str, Any]], url: Callable[[str], str]
 ) -> bytes:
     """The sheets as PDF bytes; `url(token)` is the address a card's QR code holds."""
-    pdf = Document(numbered=False)
+    pdf = Document(numbered=False, text=meeting["title"] + "".join(c["grp"] for c in cards))
     pdf.set_auto_page_break(False)
     pdf.set_title(f"{meeting['title']} 测评卡")
     left = (pdf.w - COLUMNS * CARD_W) / 2

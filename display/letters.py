@@ -40,7 +40,7 @@ def build(store: Store, meeting_id: int, today: date | None = None) -> bytes:
 def render(report: Report, today: date) -> bytes:
     """The letters from what `display.report.collect` read (no database needed)."""
     m, r = report.meeting, report.results
-    pdf = Document(numbered=False)
+    pdf = Document(numbered=False, text=report.text())
     pdf.set_auto_page_break(False)
     items = r["items"]
     ranks = [i["rank"] for i in items]

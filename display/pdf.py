@@ -22,26 +22,25 @@ HEAD_FILL = (243, 236, 236)
 class Document(FPDF):
     """An A4 page in mm, Chinese text in the bundled font, a system CJK font for what it lacks.
 
+    One weight only (headings stand out by size and colour): never ask for bold.
+
     `running` (a title) is printed at the head of every page but the first, with the page
     number at its foot.
     """
 
-    def __init__(self, running: str = "", numbered: bool = True) -> None:
+    def __init__(self, running: str = "", numbered: bool = True, text: str | None = None) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.running = running
         self.numbered = numbered
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, MARGIN + 3)
         self.set_creator("ceping")
-        faces = fonts.faces()
-        first, *rest = faces
-        for style in ("", "B"):  # one weight: bold text is drawn in the regular face
-            self.add_font(FONT, style, first.path, collection_font_number=first.index)
+        first, *rest = fonts.faces(text)  # `text`: all it will hold, if known
+        self.add_font(FONT, "", first.path, collection_font_number=first.index)  # one weight
         names = []
         for n, face in enumerate(rest):
             name = f"{FONT}{n + 2}"
-            for style in ("", "B"):
-                self.add_font(name, style, face.path, collection_font_number=face.index)
+            self.add_font(name, "", face.path, collection_font_number=face.index)
             names.append(name)
         if names:
             self.set_fallback_fonts(names, exact_match=False)

@@ -9,6 +9,7 @@ their 满意率 across meetings. Only closed and revealed items are reported.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
@@ -47,6 +48,13 @@ class Report:
     comments: dict[int, list[str]]
     followups: dict[int, dict[str, Any]]
     history: tuple[list[str], list[str], list[list[float | None]]] | None
+
+    def text(self) -> str:
+        """Every text from the data (titles, names, labels, comments): what fonts must draw."""
+        return json.dumps(
+            [self.meeting, self.results, self.comments, self.followups, self.history],
+            ensure_ascii=False,
+        )
 
 
 def collect(
@@ -244,7 +252,7 @@ def build(store: Store, meeting_id: int, today: date | None = None) -> bytes:
 def render(report: Report) -> bytes:
     m, r = report.meeting, report.results
     images = make_charts(report)
-    pdf = Document(running=f"{m['title']} · 测评结果分析报告")
+    pdf = Document(running=f"{m['title']} · 测评结果分析报告", text=report.text())
     _cover(pdf, report)
     sections = iter(NUMERALS)
 

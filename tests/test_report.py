@@ -183,7 +183,8 @@ def _rate(store, meeting_id: int, plan: list[list[str]], tokens: list[str]) -> N
     store.move(meeting_id, Move(ids), "reveal")
 
 
-def test_trend_across_meetings_a_year_apart(app, api, monkeypatch):
+def test_trend_across_meetings_a_year_apart(app, api, monkeypatch, caplog):
+    monkeypatch.setattr(fonts, "system_face", lambda: None)  # the bundled font draws it all
     store = app.extensions["ceping"].store
     earlier = api.meeting(cards=4, items=2)
     e_id = earlier["meeting"]["id"]
@@ -212,6 +213,7 @@ def test_trend_across_meetings_a_year_apart(app, api, monkeypatch):
     assert dates[0] == "2025-11-20" and dates[1] > "2026-"  # by date, this meeting last
     assert rates == [[50.0, 75.0], [100.0, 100.0]]
     assert "+25.00" in body  # 市第0局: 50% → 75%
+    assert "missing the following glyphs" not in caplog.text
     # the earlier meeting's report has nothing to compare with
     drawn.clear()
     body = flat("".join(pages(api.get(f"/meetings/{e_id}/report.pdf").data)))
@@ -344,3 +346,17 @@ def test_card_sheet_links_to_its_pdf(client, api):
     assert f'href="/api/meetings/{m["id"]}/cards.pdf"' in page.get_data(as_text=True)
     only = api.get(f"/meetings/{m['id']}/cards.pdf?group=deputy")
     assert "测评卡No.1" not in flat("".join(pages(only.data)))  # no deputy cards issued
+
+
+def test_the_bundled_font_alone_draws_every_pdf(api, voted, monkeypatch, caplog):
+    """Without a system CJK font (a fresh server), nothing the PDFs write is missing a glyph:
+    fpdf2 logs "Font ... is missing the following glyphs" for any such character."""
+    monkeypatch.setattr(fonts, "system_face", lambda: None)
+    m = voted["meeting"]
+    for path in ("report", "letters", "cards"):
+        assert api.get(f"/meetings/{m['id']}/{path}.pdf").data.startswith(b"%PDF")
+    assert "missing the following glyphs" not in caplog.text
+    api.post(f"/meetings/{m['id']}/copy", {"title": "市堃局测评"}, 201)  # 堃: outside GB 2312
+    (copy,) = [x for x in api.get("/meetings").get_json()["meetings"] if x["title"] == "市堃局测评"]
+    api.get(f"/meetings/{copy['id']}/report.pdf")
+    assert "missing the following glyphs: '堃'" in caplog.text  # so the check above can fail
