@@ -37,7 +37,6 @@ SHORT_HEADING = "测评等次与整改"
 BASES = {"expected": "全体组成人员", "present": "实到人员", "valid": "有效票"}
 GROUPS = {"member": "常委会组成人员", "deputy": "列席代表"}
 STATUS = {"pending": "待整改", "in_progress": "整改中", "done": "已完成", "re_evaluate": "再次测评"}
-KINDS = {"oral": "现场述法", "written": "书面述法", "other": "其他"}
 MAX_TREND_MEETINGS = 6  # the latest earlier meetings shown beside this one
 
 
