@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import sqlite3
+import sys
 import uuid
 import warnings
 from urllib.parse import unquote
@@ -157,6 +158,7 @@ def test_chart_with_chinese_labels_misses_no_glyph():
         charts.option_shares(["市水利局"], [[90.0, 5.0, 5.0]], options, "票数占比")
         charts.trend(["市水利局"], ["2025-12-01", "2026-12-01"], [[80.0, 90.0]], "历次对比")
     assert png.startswith(b"\x89PNG")
+    assert "matplotlib.pyplot" not in sys.modules  # no global figures, no GUI backend
     assert fonts.missing("市人力资源和社会保障局 满意率 基本满意 不满意 整改 述法测评") == ""
 
 
