@@ -43,7 +43,7 @@ import socket  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-from flask import Flask, redirect, request, url_for  # noqa: E402
+from flask import Flask, redirect, render_template, request, url_for  # noqa: E402
 from flask.sessions import SecureCookieSessionInterface  # noqa: E402
 from flask_babel import Babel  # noqa: E402
 from flask_compress import Compress  # noqa: E402
@@ -54,6 +54,7 @@ from display import qr, screen  # noqa: E402
 from display.events import ConsoleNamespace, ScreenNamespace  # noqa: E402
 from display.push import Pusher  # noqa: E402
 from voting import api, console, demo, events, voter  # noqa: E402
+from voting.auth import TooManyAttempts, too_many  # noqa: E402
 from voting.context import Ceping  # noqa: E402
 from voting.store import Store  # noqa: E402
 from voting.writer import Runtime, threaded_runtime  # noqa: E402
@@ -150,6 +151,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["ceping.pusher"] = Pusher(app, ceping, app.config["PUSH_INTERVAL"])
     if app.config["CLOCK_INTERVAL"]:
         socketio.start_background_task(events.clock, app, app.config["CLOCK_INTERVAL"])
+
+    @app.errorhandler(TooManyAttempts)
+    def _too_many(exc: TooManyAttempts):
+        """A secret guessed wrong too often (voting.limits): wait, on any page or call."""
+        if request.path.startswith("/api/"):
+            return too_many(exc)
+        page = render_template("too_many.html", seconds=exc.retry_after)
+        return page, 429, {"Retry-After": str(exc.retry_after)}
 
     @app.get("/healthz")
     def healthz():

@@ -12,7 +12,7 @@ from flask import request, session
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
 from display import views
-from voting.auth import token_ok
+from voting.auth import ADMIN, TooManyAttempts, check_secret, screen_target
 from voting.context import ceping
 from voting.store import NotFound
 
@@ -26,7 +26,14 @@ def _meeting_id(value: Any) -> int | None:
 def _is_admin(auth: Any) -> bool:
     if session.get("admin") is True:
         return True
-    return isinstance(auth, dict) and token_ok(auth.get("token"), ceping().admin_token)
+    return isinstance(auth, dict) and check_secret(ADMIN, auth.get("token"), ceping().admin_token)
+
+
+def _refuse_waiting(exc: TooManyAttempts) -> ConnectionRefusedError:
+    return ConnectionRefusedError(
+        f"Too many failed attempts: try again in {exc.retry_after} s.",
+        {"error": "too_many_attempts", "retry_after": exc.retry_after},
+    )
 
 
 class ScreenNamespace(Namespace):
@@ -43,7 +50,14 @@ class ScreenNamespace(Namespace):
             m = store.meeting(meeting_id)
         except NotFound:
             raise ConnectionRefusedError("No such meeting.", {"error": "unknown_meeting"}) from None
-        if not (token_ok(auth.get("key"), m["screen_key"]) or _is_admin(auth)):
+        try:
+            admitted = session.get("admin") is True or check_secret(
+                screen_target(meeting_id), auth.get("key"), m["screen_key"]
+            )
+            admitted = admitted or _is_admin(auth)
+        except TooManyAttempts as exc:
+            raise _refuse_waiting(exc) from None
+        if not admitted:
             raise ConnectionRefusedError("Wrong screen key.", {"error": "unauthorized"})
         join_room(f"screen:{meeting_id}")
         emit("meeting", views.screen_meeting(store, meeting_id))
@@ -56,7 +70,11 @@ class ConsoleNamespace(Namespace):
 
     def on_connect(self, auth: Any = None) -> None:
         """Sent by: the console page. Refused without the admin token. Hears: nobody yet."""
-        if not _is_admin(auth):
+        try:
+            admitted = _is_admin(auth)
+        except TooManyAttempts as exc:
+            raise _refuse_waiting(exc) from None
+        if not admitted:
             raise ConnectionRefusedError(
                 "The console needs the admin token.", {"error": "unauthorized"}
             )
