@@ -9,17 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request, session
-from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
+from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from display import views
 from voting.auth import ADMIN, TooManyAttempts, check_secret, screen_target
 from voting.context import ceping
+from voting.events import OnePayload
 from voting.store import NotFound
 
 
 def _meeting_id(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        return None  # SQLite's integers: a larger id is no meeting
     return value
 
 
@@ -36,7 +37,7 @@ def _refuse_waiting(exc: TooManyAttempts) -> ConnectionRefusedError:
     )
 
 
-class ScreenNamespace(Namespace):
+class ScreenNamespace(OnePayload):
     """The projector: connect with `auth={"meeting": id, "key": screen key}`."""
 
     def on_connect(self, auth: Any = None) -> None:
@@ -65,7 +66,7 @@ class ScreenNamespace(Namespace):
         emit("results", views.revealed_results(store, meeting_id))
 
 
-class ConsoleNamespace(Namespace):
+class ConsoleNamespace(OnePayload):
     """The secretary's console: connect with `auth={"token": admin token}` or a console login."""
 
     def on_connect(self, auth: Any = None) -> None:
