@@ -38,6 +38,7 @@ if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "serve":
 
 import argparse  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 import secrets  # noqa: E402
 import socket  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -218,6 +219,23 @@ class StaticCache:
             self._kept[key] = value
 
 
+class AccessLog:
+    """The access log without the secrets that travel in URLs: card tokens (`/v/…`), join keys
+    (`/j/…`) and screen keys (`?key=…`). A log kept after the meeting must not let anyone use
+    a card or open a projector."""
+
+    SECRET = re.compile(r"(/[vj]/)[^\s?#\"]+|([?&]key=)[^\s&#\"]+")
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+
+    def write(self, text: str) -> int:
+        return self.out.write(self.SECRET.sub(lambda m: (m[1] or m[2]) + "…", text))
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
 def _locale() -> str:
     """zh-CN unless this browser chose another language."""
     chosen = request.cookies.get(LANG_COOKIE)
@@ -317,6 +335,7 @@ def serve(args: argparse.Namespace) -> None:
         eventlet.wsgi.server(
             listener,
             app,
+            log=AccessLog(sys.stderr),
             log_output=args.access_log,
             max_size=max(limit, 1024),  # eventlet's default is 1,024 connections
         )
