@@ -436,3 +436,42 @@ def test_a_card_cannot_touch_another_meeting(app, api, board):
     assert app.test_client().get(f"/screen/{b}?key={board.a['screen_key']}").status_code == 404
     assert received(a_phone, "/voter", "state") == []
     assert api.get(f"/meetings/{b}/turnout").get_json()["voted"] == {}
+
+
+@pytest.mark.server
+def test_a_page_elsewhere_cannot_hijack_the_console_socket_with_the_secretary_s_cookie(tmp_path):
+    """Cross-site WebSocket hijacking: a hostile page in the secretary's browser could open a
+    socket that carries the console's cookie. The server admits only its own origin."""
+    import requests
+    import socketio as sio
+
+    from realserver import TOKEN, Server
+
+    server = Server(tmp_path, "gevent")
+    try:
+        browser = requests.Session()
+        page = browser.get(f"{server.url}/console/", timeout=10).text
+        r = browser.post(
+            f"{server.url}/console/login", data={"secret": TOKEN, "csrf_token": csrf_of(page)},
+            allow_redirects=False, timeout=10,
+        )  # fmt: skip
+        assert r.status_code == 302
+        cookie = "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
+
+        def connects(origin: str) -> bool:
+            client = sio.Client(reconnection=False)
+            try:
+                headers = {"Cookie": cookie, "Origin": origin}
+                client.connect(server.url, namespaces=["/console"], transports=["polling"],
+                               headers=headers, wait_timeout=5)  # fmt: skip
+            except sio.exceptions.ConnectionError:
+                return False  # (polling: websocket-client sends an Origin header of its own)
+            client.disconnect()
+            return True
+
+        assert connects(server.url)  # the console page itself
+        assert not connects("http://evil.example")
+        assert not connects(server.url.replace("127.0.0.1", "localhost"))  # another origin
+        assert not connects(server.url.rsplit(":", 1)[0] + ":1")  # same host, another port
+    finally:
+        server.stop()
