@@ -350,15 +350,44 @@ def test_failed_logins_are_limited_per_account_with_a_growing_wait(app, clock):
     assert app.extensions["ceping"].throttle.failures(auth.ADMIN) == 0
 
 
+DOORS = {
+    "login form": lambda app, guess: try_login(app, guess),
+    "bearer token": lambda app, guess: app.test_client().get(
+        "/api/meetings", headers={"Authorization": f"Bearer {guess}"}
+    ),
+    "console socket": lambda app, guess: socketio.test_client(
+        app, namespace="/console", auth={"token": guess}
+    ),
+}
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_guesses_through_any_door_count_against_the_one_admin_account(app, clock, door):
+    for n in range(5):
+        DOORS[door](app, f"guess-{n}")
+    assert app.extensions["ceping"].throttle.failures(auth.ADMIN) == 5
+    for other in DOORS.values():  # every door now waits, the right secret too
+        r = other(app, ADMIN_TOKEN)
+        if hasattr(r, "status_code"):
+            assert r.status_code == 429
+        else:
+            assert not r.is_connected("/console")
+    clock.now += 1
+    assert try_login(app, ADMIN_TOKEN).status_code == 302
+
+
 def test_an_attack_does_not_lock_out_the_secretary_s_laptop_or_open_consoles(app, board, clock):
     laptop = app.test_client()
     assert try_login(app, ADMIN_TOKEN, client=laptop).status_code == 302  # earlier that day
     laptop.post("/console/logout", data={"csrf_token": csrf_of(
         laptop.get(f"/console/meetings/{board.a['id']}").get_data(as_text=True))})  # fmt: skip
     running = logged_in(app)  # a console that stays logged in
-    for n in range(30):  # an attacker in the hall keeps guessing
+    for n in range(30):  # an attacker in the hall keeps guessing, every way there is
         try_login(app, f"guess-{n}")
         app.test_client().get("/api/meetings", headers={"Authorization": f"Bearer guess-{n}"})
+        socketio.test_client(app, namespace="/console", auth={"token": f"guess-{n}"})
+        clock.now += 0.5
+    assert app.extensions["ceping"].throttle.failures(auth.ADMIN) > 5
     assert try_login(app, ADMIN_TOKEN).status_code == 429  # a new browser must wait
     r = app.test_client().get("/api/meetings", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
     assert r.status_code == 429 and r.get_json()["error"] == "too_many_attempts"
