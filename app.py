@@ -236,6 +236,20 @@ class AccessLog:
         self.out.flush()
 
 
+def _gevent_access_log() -> None:
+    """Under gevent every request is logged by gevent-websocket's logger, which drops its
+    records unless in debug mode; they reach stderr through its parent instead (without the
+    URLs' secrets, as `AccessLog` writes them)."""
+    import logging
+
+    logging.getLogger("geventwebsocket.handler").setLevel(logging.INFO)
+    parent = logging.getLogger("geventwebsocket")
+    handler = logging.StreamHandler(AccessLog(sys.stderr))
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    parent.addHandler(handler)
+    parent.propagate = False
+
+
 def _locale() -> str:
     """zh-CN unless this browser chose another language."""
     chosen = request.cookies.get(LANG_COOKIE)
@@ -343,6 +357,8 @@ def serve(args: argparse.Namespace) -> None:
     kwargs: dict[str, Any] = {"log_output": args.access_log}
     if args.async_mode == "gevent":
         kwargs["backlog"] = BACKLOG
+        if args.access_log:
+            _gevent_access_log()
     socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, **kwargs)
 
 

@@ -50,11 +50,11 @@ def changed_choice(card: int) -> str:
     return str(90 + card // 4)
 
 
-@pytest.fixture(scope="module")
-def meeting(tmp_path_factory):
+@pytest.fixture(scope="module", params=["gevent", "eventlet"])
+def meeting(request, tmp_path_factory):
     """The secret meeting, run on the real server (with its access log) and then stopped."""
     instance = tmp_path_factory.mktemp("secrecy")
-    server = Server(instance, "eventlet", "--access-log")  # gevent's logs nothing
+    server = Server(instance, request.param, "--access-log")
     clients: list[socketio.Client] = []
     try:
         body = {"title": "秘密测评", "expected": CARDS, "scale": "score", "allow_change": True}
