@@ -38,12 +38,13 @@ if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "serve":
 
 import argparse  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 import secrets  # noqa: E402
 import socket  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-from flask import Flask, redirect, request, url_for  # noqa: E402
+from flask import Flask, redirect, render_template, request, url_for  # noqa: E402
 from flask.sessions import SecureCookieSessionInterface  # noqa: E402
 from flask_babel import Babel  # noqa: E402
 from flask_compress import Compress  # noqa: E402
@@ -55,6 +56,7 @@ from display.events import ConsoleNamespace, ScreenNamespace  # noqa: E402
 from display.exports import bp as exports_bp  # noqa: E402
 from display.push import Pusher  # noqa: E402
 from voting import api, console, demo, events, voter  # noqa: E402
+from voting.auth import TooManyAttempts, too_many  # noqa: E402
 from voting.context import Ceping  # noqa: E402
 from voting.store import Store  # noqa: E402
 from voting.writer import Runtime, threaded_runtime  # noqa: E402
@@ -154,6 +156,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["CLOCK_INTERVAL"]:
         socketio.start_background_task(events.clock, app, app.config["CLOCK_INTERVAL"])
 
+    @app.errorhandler(TooManyAttempts)
+    def _too_many(exc: TooManyAttempts):
+        """A secret guessed wrong too often (voting.limits): wait, on any page or call."""
+        if request.path.startswith("/api/"):
+            return too_many(exc)
+        page = render_template("too_many.html", seconds=exc.retry_after)
+        return page, 429, {"Retry-After": str(exc.retry_after)}
+
     @app.get("/healthz")
     def healthz():
         return {"ok": True}
@@ -210,6 +220,37 @@ class StaticCache:
     def set(self, key: str, value: bytes) -> None:
         if self._static(key):
             self._kept[key] = value
+
+
+class AccessLog:
+    """The access log without the secrets that travel in URLs: card tokens (`/v/…`), join keys
+    (`/j/…`) and screen keys (`?key=…`). A log kept after the meeting must not let anyone use
+    a card or open a projector."""
+
+    SECRET = re.compile(r"(/[vj]/)[^\s?#\"]+|([?&]key=)[^\s&#\"]+")
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+
+    def write(self, text: str) -> int:
+        return self.out.write(self.SECRET.sub(lambda m: (m[1] or m[2]) + "…", text))
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+def _gevent_access_log() -> None:
+    """Under gevent every request is logged by gevent-websocket's logger, which drops its
+    records unless in debug mode; they reach stderr through its parent instead (without the
+    URLs' secrets, as `AccessLog` writes them)."""
+    import logging
+
+    logging.getLogger("geventwebsocket.handler").setLevel(logging.INFO)
+    parent = logging.getLogger("geventwebsocket")
+    handler = logging.StreamHandler(AccessLog(sys.stderr))
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    parent.addHandler(handler)
+    parent.propagate = False
 
 
 def _locale() -> str:
@@ -311,6 +352,7 @@ def serve(args: argparse.Namespace) -> None:
         eventlet.wsgi.server(
             listener,
             app,
+            log=AccessLog(sys.stderr),
             log_output=args.access_log,
             max_size=max(limit, 1024),  # eventlet's default is 1,024 connections
         )
@@ -318,6 +360,8 @@ def serve(args: argparse.Namespace) -> None:
     kwargs: dict[str, Any] = {"log_output": args.access_log}
     if args.async_mode == "gevent":
         kwargs["backlog"] = BACKLOG
+        if args.access_log:
+            _gevent_access_log()
     socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, **kwargs)
 
 

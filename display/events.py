@@ -9,27 +9,35 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request, session
-from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
+from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from display import views
-from voting.auth import token_ok
+from voting.auth import ADMIN, TooManyAttempts, check_secret, screen_target
 from voting.context import ceping
+from voting.events import OnePayload
 from voting.store import NotFound
 
 
 def _meeting_id(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        return None  # SQLite's integers: a larger id is no meeting
     return value
 
 
 def _is_admin(auth: Any) -> bool:
     if session.get("admin") is True:
         return True
-    return isinstance(auth, dict) and token_ok(auth.get("token"), ceping().admin_token)
+    return isinstance(auth, dict) and check_secret(ADMIN, auth.get("token"), ceping().admin_token)
 
 
-class ScreenNamespace(Namespace):
+def _refuse_waiting(exc: TooManyAttempts) -> ConnectionRefusedError:
+    return ConnectionRefusedError(
+        f"Too many failed attempts: try again in {exc.retry_after} s.",
+        {"error": "too_many_attempts", "retry_after": exc.retry_after},
+    )
+
+
+class ScreenNamespace(OnePayload):
     """The projector: connect with `auth={"meeting": id, "key": screen key}`."""
 
     def on_connect(self, auth: Any = None) -> None:
@@ -43,7 +51,14 @@ class ScreenNamespace(Namespace):
             m = store.meeting(meeting_id)
         except NotFound:
             raise ConnectionRefusedError("No such meeting.", {"error": "unknown_meeting"}) from None
-        if not (token_ok(auth.get("key"), m["screen_key"]) or _is_admin(auth)):
+        try:
+            admitted = session.get("admin") is True or check_secret(
+                screen_target(meeting_id), auth.get("key"), m["screen_key"]
+            )
+            admitted = admitted or _is_admin(auth)
+        except TooManyAttempts as exc:
+            raise _refuse_waiting(exc) from None
+        if not admitted:
             raise ConnectionRefusedError("Wrong screen key.", {"error": "unauthorized"})
         join_room(f"screen:{meeting_id}")
         emit("meeting", views.screen_meeting(store, meeting_id))
@@ -51,12 +66,16 @@ class ScreenNamespace(Namespace):
         emit("results", views.revealed_results(store, meeting_id))
 
 
-class ConsoleNamespace(Namespace):
+class ConsoleNamespace(OnePayload):
     """The secretary's console: connect with `auth={"token": admin token}` or a console login."""
 
     def on_connect(self, auth: Any = None) -> None:
         """Sent by: the console page. Refused without the admin token. Hears: nobody yet."""
-        if not _is_admin(auth):
+        try:
+            admitted = _is_admin(auth)
+        except TooManyAttempts as exc:
+            raise _refuse_waiting(exc) from None
+        if not admitted:
             raise ConnectionRefusedError(
                 "The console needs the admin token.", {"error": "unauthorized"}
             )

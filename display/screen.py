@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, render_template, request, url_for
 
 from display import qr
-from voting.auth import is_admin, token_ok
+from voting.auth import TooManyAttempts, check_secret, is_admin, screen_target, trust
 from voting.context import ceping
 from voting.store import NotFound
 
@@ -27,13 +27,20 @@ def projector(meeting_id: int):
     except NotFound:
         return render_template("not_found.html"), 404
     key = request.args.get("key", "")
-    if not (token_ok(key, m["screen_key"]) or is_admin()):
+    target = screen_target(meeting_id)
+    try:
+        admitted = is_admin() or check_secret(target, key, m["screen_key"])
+    except TooManyAttempts as exc:
+        page = render_template("too_many.html", seconds=exc.retry_after)
+        return page, 429, {"Retry-After": str(exc.retry_after)}
+    if not admitted:
         return render_template("not_found.html"), 404  # says nothing of which meetings exist
     join = join_url(m["join_key"]) if m["join_mode"] == "open" else None
-    return render_template(
+    page = render_template(
         "screen.html",
         meeting=m,
         key=key,
         join_url=join,
         join_qr=qr.svg(join, border=2) if join else None,
     )
+    return trust(make_response(page), target)  # its socket's reconnects count apart

@@ -1,15 +1,36 @@
-"""Admin access: `Authorization: Bearer <admin token>` or a logged-in console session."""
+"""Admin access: `Authorization: Bearer <admin token>` or a logged-in console session.
+
+Every check of a presented secret goes through `check_secret`: a constant-time comparison, and
+failures limited per target (`voting.limits`: the admin account, a meeting's screen key), never
+per address. A browser that got a target right carries a signed cookie (`TRUSTED_COOKIE`) whose
+attempts are counted apart, so guesses from elsewhere cannot lock it out.
+"""
 
 from __future__ import annotations
 
 import hmac
+import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from flask import current_app, jsonify, request, session
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from voting.context import ceping
+from voting.limits import ADMIN_POLICY, SCREEN_POLICY, Policy
+
+ADMIN = "admin"  # the one admin account: the admin token and the console password
+TRUSTED_COOKIE = "ceping_trusted"
+TRUSTED_AGE = 365 * 24 * 3600
+
+
+class TooManyAttempts(Exception):
+    """A target had too many failed attempts: this one was not checked; try after `retry_after`."""
+
+    def __init__(self, retry_after: float):
+        super().__init__(f"too many failed attempts; try again in {retry_after:.0f} s")
+        self.retry_after = max(1, math.ceil(retry_after))
 
 
 def token_ok(candidate: Any, token: str) -> bool:
@@ -17,6 +38,66 @@ def token_ok(candidate: Any, token: str) -> bool:
     if not isinstance(candidate, str) or not candidate:
         return False
     return hmac.compare_digest(candidate.encode(), token.encode())
+
+
+def screen_target(meeting_id: int) -> str:
+    return f"screen:{meeting_id}"
+
+
+def policy_for(target: str) -> Policy:
+    return ADMIN_POLICY if target == ADMIN else SCREEN_POLICY
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="ceping-trusted")
+
+
+def trusted_targets() -> list[str]:
+    """The targets this browser has got right before (from its signed cookie)."""
+    value = request.cookies.get(TRUSTED_COOKIE)
+    if not value:
+        return []
+    try:
+        targets = _serializer().loads(value)
+    except BadSignature:
+        return []
+    return [t for t in targets if isinstance(t, str)] if isinstance(targets, list) else []
+
+
+def trust(response, target: str):
+    """Mark this browser as one that got `target` right (after a login or a projector load)."""
+    known = trusted_targets()
+    if target not in known:
+        known = [*known, target][-20:]
+        response.set_cookie(
+            TRUSTED_COOKIE, _serializer().dumps(known), max_age=TRUSTED_AGE,
+            httponly=True, samesite="Lax",
+        )  # fmt: skip
+    return response
+
+
+def check_secret(target: str, candidate: Any, *secrets: str | None) -> bool:
+    """Whether `candidate` is one of `secrets`, a failure counted against `target`.
+
+    Raises `TooManyAttempts` (and checks nothing) while the target waits after its failures.
+    Nothing presented (no header, an empty field) is not an attempt.
+    """
+    if not isinstance(candidate, str) or not candidate:
+        return False
+    counter = f"{target}:trusted" if target in trusted_targets() else target
+    throttle, policy = ceping().throttle, policy_for(target)
+    wait = throttle.wait(counter, policy)
+    if wait > 0:
+        raise TooManyAttempts(wait)
+    ok = False
+    for secret in secrets:
+        if secret:
+            ok |= token_ok(candidate, secret)  # no short cut: every secret is compared
+    if ok:
+        throttle.succeeded(counter)
+    else:
+        throttle.failed(counter)
+    return ok
 
 
 def bearer() -> str | None:
@@ -29,7 +110,7 @@ def is_admin() -> bool:
     """True for a request with the admin token or from a logged-in console."""
     if session.get("admin") is True:
         return True
-    return token_ok(bearer(), ceping().admin_token)
+    return check_secret(ADMIN, bearer(), ceping().admin_token)
 
 
 def _session_only() -> bool:
@@ -37,10 +118,26 @@ def _session_only() -> bool:
     return session.get("admin") is True and not token_ok(bearer(), ceping().admin_token)
 
 
+def too_many(exc: TooManyAttempts):
+    """The API's answer while a target waits: 429 with Retry-After."""
+    response = jsonify(
+        error="too_many_attempts",
+        message=f"Too many failed attempts: try again in {exc.retry_after} s.",
+        retry_after=exc.retry_after,
+    )
+    response.status_code = 429
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def admin_required(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not is_admin():
+        try:
+            admitted = is_admin()
+        except TooManyAttempts as exc:
+            return too_many(exc)
+        if not admitted:
             response = jsonify(
                 error="unauthorized",
                 message="This needs the admin token (Authorization: Bearer …) or a console login.",

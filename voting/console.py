@@ -20,7 +20,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from voting.auth import is_admin, token_ok
+from voting.auth import ADMIN, TooManyAttempts, check_secret, is_admin, trust
 from voting.context import ceping
 from voting.store import NotFound
 
@@ -76,13 +76,19 @@ def login():
     """Log in with the admin token or the console password (CONSOLE_PASSWORD)."""
     secret = request.form.get("secret", "")
     password = current_app.config.get("CONSOLE_PASSWORD")
-    ok = token_ok(secret, ceping().admin_token) or bool(password and token_ok(secret, password))
+    try:
+        ok = check_secret(ADMIN, secret, ceping().admin_token, password)
+    except TooManyAttempts as exc:
+        page, status = _login_page(
+            _("尝试次数过多，请 %(seconds)s 秒后再试。", seconds=exc.retry_after), 429
+        )
+        return page, status, {"Retry-After": str(exc.retry_after)}
     if not ok:
         return _login_page(_("口令不正确。"), 401)
     session.clear()
     session["admin"] = True
     session.permanent = True
-    return redirect(_safe_next(request.form.get("next")))
+    return trust(redirect(_safe_next(request.form.get("next"))), ADMIN)
 
 
 @bp.post("/logout")

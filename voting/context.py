@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import current_app
 
+from voting.limits import Throttle
 from voting.store import Store
 
 
@@ -61,6 +62,7 @@ class Ceping:
     socketio: Any  # the Flask-SocketIO instance
     voters: Voters = field(default_factory=Voters)
     stopping: threading.Event = field(default_factory=threading.Event)
+    throttle: Throttle = field(default_factory=Throttle)  # failed guesses per target
 
 
 def ceping() -> Ceping:

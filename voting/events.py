@@ -24,7 +24,22 @@ def _fail(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"ok": False, "error": code, "message": message, **extra}
 
 
-class VoterNamespace(Namespace):
+class OnePayload(Namespace):
+    """A namespace whose events each take one payload (or none).
+
+    A client that sends more (`emit("vote", a, b, ack)`) gets the usual refusal instead of a
+    handler called with arguments it does not take.
+    """
+
+    def trigger_event(self, event: str, *args: Any) -> Any:
+        # args: the connection's sid, then what the client sent
+        handled = hasattr(self, f"on_{event}") and event not in ("connect", "disconnect")
+        if handled and len(args) > 2:
+            return _fail("bad_payload", "Send one payload with each event.")
+        return super().trigger_event(event, *args)
+
+
+class VoterNamespace(OnePayload):
     """The phones' namespace: connect with `auth={"token": <card token>, "device"?: id}`."""
 
     def on_connect(self, auth: Any = None) -> None:

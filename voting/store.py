@@ -262,7 +262,12 @@ def append_audit(
     )  # fmt: skip
 
 
+SQLITE_INTS = range(-(2**63), 2**63)  # what an INTEGER column holds; other ids are no row's
+
+
 def _meeting_row(conn: sqlite3.Connection, meeting_id: int) -> sqlite3.Row:
+    if meeting_id not in SQLITE_INTS:
+        raise NotFound(f"There is no meeting {meeting_id}.")
     row = conn.execute("SELECT * FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
     if row is None:
         raise NotFound(f"There is no meeting {meeting_id}.")
@@ -448,7 +453,18 @@ class Store:
         return counts.copy()
 
     def _count_voted(self, conn: sqlite3.Connection, meeting_id: int) -> None:
-        """Count a meeting's 已投 afresh (on the writer's thread, after a move)."""
+        """Count a meeting's 已投 afresh (on the writer's thread, after a move).
+
+        Only for a meeting that exists: asking after any number (a projector URL with a made-up
+        id) must not grow what is kept, nor reach SQLite with an id too large for it.
+        """
+        exists = (
+            meeting_id in SQLITE_INTS
+            and conn.execute("SELECT 1 FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
+        )
+        if not exists:
+            self._voted.pop(meeting_id, None)
+            return
         self._voted[meeting_id] = _voted_counts(conn, meeting_id)
 
     def _counted(self, meeting_id: int, votes: Sequence[Vote], statuses: list[str]) -> None:
