@@ -44,6 +44,7 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 from flask import Flask, redirect, request, url_for  # noqa: E402
+from flask.ctx import RequestContext  # noqa: E402
 from flask.sessions import SecureCookieSessionInterface  # noqa: E402
 from flask_babel import Babel  # noqa: E402
 from flask_compress import Compress  # noqa: E402
@@ -73,7 +74,7 @@ BACKLOG = 4096  # connections waiting to be accepted (the kernel caps it at soma
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. `config` overrides settings (tests pass a temporary instance folder)."""
     instance = (config or {}).get("INSTANCE") or os.environ.get("CEPING_INSTANCE")
-    app = Flask(
+    app = CepingFlask(
         __name__,
         instance_path=str(Path(instance).resolve()) if instance else None,
         instance_relative_config=True,
@@ -171,6 +172,41 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return response
 
     return app
+
+
+SOCKETIO_PATH = "/socket.io"  # Flask-SocketIO's default path
+
+
+class CepingFlask(Flask):
+    """Flask, with a lighter request context for each Socket.IO event.
+
+    Flask-SocketIO pushes a request context for every event, made from the connection's
+    handshake request: Flask would bind a URL adapter, route the URL (always /socket.io/, which
+    no view serves: routing it and raising NotFound was a quarter of handling a phone's vote),
+    and open the session cookie, which Flask-SocketIO then replaces with the connection's own
+    session. An event's context here skips the routing, binds the URL adapter once per
+    connection, and starts from the connection's session. HTTP requests are left as they are.
+    """
+
+    def request_context(self, environ: dict[str, Any]) -> RequestContext:
+        if environ.get("PATH_INFO", "").startswith(SOCKETIO_PATH):
+            return EventContext(self, environ, session=environ.get("saved_session"))
+        return super().request_context(environ)
+
+    def create_url_adapter(self, request: Any) -> Any:
+        if request is None or not request.path.startswith(SOCKETIO_PATH):
+            return super().create_url_adapter(request)
+        adapter = request.environ.get("ceping.url_adapter")
+        if adapter is None:
+            adapter = request.environ["ceping.url_adapter"] = super().create_url_adapter(request)
+        return adapter
+
+
+class EventContext(RequestContext):
+    """A Socket.IO event's request context: events are dispatched by name, not by URL."""
+
+    def match_request(self) -> None:
+        pass
 
 
 class CookieSessions(SecureCookieSessionInterface):
