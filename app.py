@@ -37,6 +37,7 @@ if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "serve":
         monkey.patch_all()
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import os  # noqa: E402
 import secrets  # noqa: E402
 import socket  # noqa: E402
@@ -69,6 +70,7 @@ LANG_COOKIE = "ceping_lang"
 
 MAX_MESSAGE = 256 * 1024  # the largest Socket.IO message or HTTP body accepted
 BACKLOG = 4096  # connections waiting to be accepted (the kernel caps it at somaxconn)
+GC_THRESHOLDS = (10_000, 50, 100)  # CPython's are (700, 10, 10): see `tune_gc`
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -308,6 +310,20 @@ def _raise_file_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def tune_gc() -> None:
+    """Run the cycle collector less often, and never again over the objects made at startup.
+
+    In a burst, thousands of vote handlers wait at once for the writer's commit. The collector
+    counts their objects as new, promotes them, and then runs full collections over every
+    connection's objects: at 3,000 phones that was about 0.05 ms of a vote's 0.16 ms on the event
+    loop (docs/PERFORMANCE.md). The server makes almost no cyclic garbage (a 3,000-phone run leaves
+    some 250 objects to collect), so collecting less often costs no memory to speak of.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def serve(args: argparse.Namespace) -> None:
     app = create_app({"ASYNC_MODE": args.async_mode})
     limit = _raise_file_limit()
@@ -334,6 +350,7 @@ def serve(args: argparse.Namespace) -> None:
     print(f"  phones use:  {public}  (the LAN address)", flush=True)
     print(f"  admin token: {ceping.admin_token}", flush=True)
     print(f"  database:    {app.config['DATABASE']}", flush=True)
+    tune_gc()
     if args.async_mode == "eventlet":
         import eventlet.wsgi
 

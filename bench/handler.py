@@ -71,9 +71,13 @@ def _burst(clients: list[Any], messages: list[dict[str, Any]]) -> tuple[float, f
     def one(n: int) -> None:
         acks[n] = clients[n].emit("vote", messages[n], namespace="/voter", callback=True)
 
-    cpu0, wall0 = time.process_time(), time.perf_counter()
+    cpu0, wall0, main0 = time.process_time(), time.perf_counter(), time.thread_time()
     gevent.joinall([gevent.spawn(one, n) for n in range(len(clients))])
+    MAIN.append(time.thread_time() - main0)
     return time.process_time() - cpu0, time.perf_counter() - wall0, acks
+
+
+MAIN: list[float] = []  # CPU seconds of the main thread (the event loop) in each burst
 
 
 def _message(items: list[int]) -> dict[str, Any]:
