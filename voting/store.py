@@ -31,6 +31,7 @@ from voting.settings import MeetingSettings, Move, NewItem, Vote
 from voting.writer import Runtime, Writer
 
 GENESIS = "0" * 64
+WRITER_CACHE_KB = 16_000  # the writer connection's page cache
 
 migrations = sqlite_utils.Migrations("ceping")
 
@@ -299,6 +300,9 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_conn = connect(self.path)
+        # The writer keeps up to 16 MB of pages (SQLite's default is 2 MB): ballots go in at
+        # random places of their table, and past 2 MB most inserts read their page back first.
+        write_conn.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KB}")
         migrate(write_conn)
         self.writer = Writer(write_conn, runtime)
         self._read = connect(self.path)
@@ -1020,6 +1024,7 @@ def _cast(conn: sqlite3.Connection, card_id: int, votes: Sequence[Vote]) -> tupl
         )
     }  # one query for a whole batch
     choices = []
+    keys: dict[str, str | None] = {}  # each choice checked once per message, not once per vote
     for v in votes:
         item = items.get(v.item)
         if item is None or item["meeting_id"] != card["meeting_id"]:
@@ -1028,9 +1033,11 @@ def _cast(conn: sqlite3.Connection, card_id: int, votes: Sequence[Vote]) -> tupl
             raise Refused("not_open", f"Voting on item {v.item} is not open.", v.item)
         if v.aspect >= n_aspects:
             raise Refused("bad_aspect", f"Item {v.item} has no aspect {v.aspect}.", v.item)
-        if not scale.is_valid_choice(v.choice):
+        if v.choice not in keys:
+            keys[v.choice] = scale.choice_key(v.choice)
+        if keys[v.choice] is None:
             raise Refused("bad_choice", f"'{v.choice}' is not an option here.", v.item)
-        choices.append(str(int(v.choice)) if scale.score else v.choice)
+        choices.append(keys[v.choice])
     if _cast_new(conn, votes, choices, card["grp"], card_id, named):
         return card["meeting_id"], ["recorded"] * len(votes)
     return card["meeting_id"], [
