@@ -1,15 +1,17 @@
 """Server CPU per `vote` message, in process: the app's handler beside the bare server's.
 
-    python bench/handler.py [--phones 3000] [--items 24] [--rounds 1] [--profile PATH]
+    python bench/handler.py [--phones 3000] [--items 24] [--rounds 1] [--skip-bare]
 
 Steadier than `bench/load.py` on a shared machine: no sockets and no load generator. Under
 gevent (monkey-patched, as `app.py serve`), N Socket.IO test clients connect to `/voter` with
 their cards; then all N send one vote at once (each from its own greenlet, so the handlers wait
 on the writer together and it commits them in groups, as in a burst), then all N send one
 message with `--items` votes. The same is done against `bench/bare_server.py`'s handlers. It
-prints the process's CPU time (all threads, the writer's included) per message and the wall
-time of each burst. The test client encodes and decodes every packet, as the transport would;
-WebSocket framing is left out (both servers pay the same for it).
+prints the process's CPU time (all threads) per message with the wall time of each burst, and
+how that CPU splits between the event loop (the main thread) and the writer's thread. With
+several rounds, the least disturbed one is shown. The test client encodes and decodes every
+packet, as the transport would; WebSocket framing is left out (both servers pay the same for
+it). To see where the time goes: `py-spy record --format speedscope -- python bench/handler.py`.
 """
 
 from __future__ import annotations
@@ -64,8 +66,8 @@ class WriterClock:
         writer._run_group = timed
 
 
-def _burst(clients: list[Any], messages: list[dict[str, Any]]) -> tuple[float, float, list]:
-    """All clients send their message at once; (CPU s, wall s, acks)."""
+def _burst(clients: list[Any], messages: list[dict[str, Any]]) -> tuple[float, float, float, list]:
+    """All clients send their message at once; (process CPU s, main thread CPU s, wall s, acks)."""
     acks: list[Any] = [None] * len(clients)
 
     def one(n: int) -> None:
@@ -73,11 +75,8 @@ def _burst(clients: list[Any], messages: list[dict[str, Any]]) -> tuple[float, f
 
     cpu0, wall0, main0 = time.process_time(), time.perf_counter(), time.thread_time()
     gevent.joinall([gevent.spawn(one, n) for n in range(len(clients))])
-    MAIN.append(time.thread_time() - main0)
-    return time.process_time() - cpu0, time.perf_counter() - wall0, acks
-
-
-MAIN: list[float] = []  # CPU seconds of the main thread (the event loop) in each burst
+    main = time.thread_time() - main0
+    return time.process_time() - cpu0, main, time.perf_counter() - wall0, acks
 
 
 def _message(items: list[int]) -> dict[str, Any]:
@@ -89,11 +88,12 @@ def _message(items: list[int]) -> dict[str, Any]:
     }
 
 
-def run_app(phones: int, per_batch: int, rounds: int, profile: str | None) -> dict[str, Any]:
+def run_app(phones: int, per_batch: int, rounds: int) -> dict[str, Any]:
     folder = tempfile.mkdtemp(prefix="ceping-handler-")
     flask_app = ceping_app.create_app(
         {"ASYNC_MODE": "gevent", "INSTANCE": folder, "ADMIN_TOKEN": TOKEN, "CLOCK_INTERVAL": 0}
     )
+    ceping_app.tune_gc()  # as `app.py serve` does before it takes connections
     sio = ceping_app.socketio
     http = flask_app.test_client()
     m = _api(http, "/meetings", {"title": "bench", "expected": phones})
@@ -107,30 +107,19 @@ def run_app(phones: int, per_batch: int, rounds: int, profile: str | None) -> di
     writer = flask_app.extensions["ceping"].store.writer
     clock = WriterClock(writer)
     out: dict[str, Any] = {}
-    profiler = None
-    if profile:
-        import pyinstrument
-
-        profiler = pyinstrument.Profiler(async_mode="disabled")
     for r in range(rounds):
         for label, size in (("1 vote", 1), (f"{per_batch} votes", per_batch)):
             new = [{"subject": f"{r}-{label}-{k}", "person": "x"} for k in range(size)]
             ids = _api(http, f"/meetings/{m['id']}/items", {"items": new})["ids"]
             _api(http, f"/meetings/{m['id']}/open", {"items": ids})
             messages = [_message(ids) for _ in clients]
-            if profiler and r == rounds - 1:
-                profiler.start()
             commits0, wcpu0, wwall0 = writer.stats.commits, clock.cpu, clock.wall
-            cpu, wall, acks = _burst(clients, messages)
-            if profiler and r == rounds - 1:
-                profiler.stop()
+            cpu, main, wall, acks = _burst(clients, messages)
             bad = [a for a in acks if not (a and a.get("ok"))]
             assert not bad, bad[:3]
             w = (clock.cpu - wcpu0, clock.wall - wwall0, writer.stats.commits - commits0)
-            out.setdefault(label, []).append((cpu, wall, *w))
+            out.setdefault(label, []).append((cpu, wall, main, *w))
             _api(http, f"/meetings/{m['id']}/close", {"items": ids})
-    if profiler:
-        Path(profile).write_text(profiler.output_text(unicode=False, show_all=False))
     for c in clients:
         c.disconnect(namespace="/voter")
     flask_app.extensions["ceping"].stopping.set()
@@ -146,8 +135,8 @@ def run_bare(phones: int, per_batch: int, rounds: int) -> dict[str, Any]:
     for _r in range(rounds):
         for label, size in (("1 vote", 1), (f"{per_batch} votes", per_batch)):
             ids = list(range(1, size + 1))
-            cpu, wall, _acks = _burst(clients, [_message(ids) for _ in clients])
-            out.setdefault(label, []).append((cpu, wall))
+            cpu, main, wall, _acks = _burst(clients, [_message(ids) for _ in clients])
+            out.setdefault(label, []).append((cpu, wall, main))
     return out
 
 
@@ -156,10 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phones", type=int, default=3000)
     parser.add_argument("--items", type=int, default=24)
     parser.add_argument("--rounds", type=int, default=1, help="bursts of each kind")
-    parser.add_argument("--profile", default=None, help="write a pyinstrument profile of the app")
     parser.add_argument("--skip-bare", action="store_true")
     args = parser.parse_args(argv)
-    app = run_app(args.phones, args.items, args.rounds, args.profile)
+    app = run_app(args.phones, args.items, args.rounds)
     bare = {} if args.skip_bare else run_bare(args.phones, args.items, args.rounds)
     print(f"{args.phones} messages per burst, CPU ms per message (wall s per burst)")
     print(f"{'':12} {'app':>22} {'bare':>22} {'app/bare':>9}")
@@ -170,9 +158,11 @@ def main(argv: list[str] | None = None) -> int:
             b = min(bare[label])
             line += f" {b[0] * 1000 / args.phones:12.3f} ({b[1]:6.2f} s) {a[0] / b[0]:9.2f}"
         print(line)
+        per = 1000 / args.phones
         print(
-            f"{'':12}   writer thread: CPU {a[2] * 1000 / args.phones:.3f} ms per message,"
-            f" busy {a[3]:.2f} s, {a[4]} commits ({args.phones / max(a[4], 1):.0f} jobs each)"
+            f"{'':12}   app: event loop {a[2] * per:.3f} ms, writer's thread {a[3] * per:.3f} ms"
+            f" per message (busy {a[4]:.2f} s, {a[5]} commits of"
+            f" {args.phones / max(a[5], 1):.0f} jobs)"
         )
     return 0
 
