@@ -7,7 +7,7 @@ PORT   ?= 5000
 ASYNC  ?= gevent
 PHONES ?= 3000
 
-.PHONY: run test lint format translations bench bench-writer clean
+.PHONY: run test lint format translations bench bench-writer bench-handler clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ bench: $(VENV)/.installed
 
 bench-writer: $(VENV)/.installed
 	$(BIN)/python bench/writer.py
+
+bench-handler: $(VENV)/.installed
+	$(BIN)/python bench/handler.py --phones $(PHONES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
