@@ -17,8 +17,6 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, jsonify, send_file
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from voting.auth import admin_required
 from voting.context import ceping
@@ -208,7 +206,9 @@ def to_csv(payload: dict[str, Any]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def _sheet(book: Workbook, title: str, header: list[str], rows: Iterable[list[Any]]) -> None:
+def _sheet(book: Any, title: str, header: list[str], rows: Iterable[list[Any]]) -> None:
+    from openpyxl.utils import get_column_letter
+
     sheet = book.create_sheet(_sheet_title(title))
     sheet.append(header)
     for row in rows:
@@ -232,6 +232,8 @@ def _sheet_title(title: str) -> str:
 def to_xlsx(payload: dict[str, Any]) -> bytes:
     """Sheets 测评结果, 排名, one per group (where there are several), 意见建议, and 整改跟踪
     when `payload` has the meeting's `followups`."""
+    from openpyxl import Workbook  # only when a workbook is asked for
+
     book = Workbook()
     book.remove(book.active)
     header = _header(payload)

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fontTools.ttLib import TTCollection, TTFont
+if TYPE_CHECKING:
+    from fontTools.ttLib import TTFont
 
 BUNDLED = Path(__file__).resolve().parent / "fonts" / "CepingSansSC-Regular.ttf"
 BUNDLED_FAMILY = "Ceping Sans SC"
@@ -54,6 +55,8 @@ class Face:
 
 def _read(path: str, index: int, what: Callable[[TTFont], Any]) -> Any:
     """`what(font)` of the face `index` of a font file (a collection or a single font)."""
+    from fontTools.ttLib import TTCollection, TTFont  # only when a PDF is made
+
     if path.lower().endswith(".ttc"):
         with TTCollection(path, lazy=True) as collection:
             return what(collection.fonts[index])
