@@ -6,8 +6,10 @@ HOST   ?= 0.0.0.0
 PORT   ?= 5000
 ASYNC  ?= gevent
 PHONES ?= 3000
+SOAK_PHONES  ?= 1000
+SOAK_MINUTES ?= 10
 
-.PHONY: run test lint format translations bench bench-writer clean
+.PHONY: run test lint format translations bench bench-writer soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +47,10 @@ bench: $(VENV)/.installed
 
 bench-writer: $(VENV)/.installed
 	$(BIN)/python bench/writer.py
+
+# The soak run: SOAK_PHONES phones connected for SOAK_MINUTES minutes, voting; memory and errors.
+soak: $(VENV)/.installed
+	$(BIN)/python bench/soak.py --phones $(SOAK_PHONES) --minutes $(SOAK_MINUTES) --mode $(ASYNC)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
