@@ -48,7 +48,7 @@ import socketio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.load import (  # noqa: E402
+from bench.load import (
     CHOICES,
     ROOT,
     TOKEN,
@@ -180,10 +180,10 @@ class Soak:
 
     async def move(self, action: str, item: int) -> None:
         try:
-            await self.api(
-                "POST", f"/meetings/{self.meeting['id']}/{action}",
-                {"items": [item], "override_quorum": True} if action == "open" else {"items": [item]},
-            )  # fmt: skip
+            body: dict[str, Any] = {"items": [item]}
+            if action == "open":
+                body["override_quorum"] = True  # a phone that dropped must not stop the run
+            await self.api("POST", f"/meetings/{self.meeting['id']}/{action}", body)
         except Exception as exc:
             self.error(f"{action} failed", str(exc))
 
@@ -235,8 +235,8 @@ async def soak(args: argparse.Namespace, folder: Path, pinning: Pinning) -> dict
         rss_idle = proc_stats(server.pid).get("VmRSS")
         tokens = await run.setup()
         screen = socketio.AsyncClient(reconnection=False, handle_sigint=False, http_session=http)
-        await screen.connect(server.url, namespaces=["/screen"], transports=["websocket"],
-                             auth={"meeting": run.meeting["id"], "key": run.meeting["screen_key"]})  # fmt: skip
+        key = {"meeting": run.meeting["id"], "key": run.meeting["screen_key"]}
+        await screen.connect(server.url, namespaces=["/screen"], transports=["websocket"], auth=key)
         t0 = now()
         sem = asyncio.Semaphore(100)
 
