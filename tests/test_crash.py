@@ -152,13 +152,14 @@ async def _until(check, timeout: float, what: str, why=lambda: "") -> None:
         await asyncio.sleep(0.05)
 
 
-def test_sigkill_in_a_burst_loses_no_acknowledged_vote_and_counts_none_twice(tmp_path):
-    asyncio.run(_crash(tmp_path))
+@pytest.mark.parametrize("mode", ["gevent", "eventlet"])
+def test_sigkill_in_a_burst_loses_no_acknowledged_vote_and_counts_none_twice(tmp_path, mode):
+    asyncio.run(_crash(tmp_path, mode))
 
 
-async def _crash(tmp_path) -> None:
+async def _crash(tmp_path, mode: str) -> None:
     rng = random.Random(6)
-    server = Server(tmp_path, "gevent")
+    server = Server(tmp_path, mode)
     connector = aiohttp.TCPConnector(limit=PHONES + 50)
     phones: list[Phone] = []
     try:
@@ -203,7 +204,7 @@ async def _crash(tmp_path) -> None:
             killed = time.monotonic()
             assert at_kill < PHONES, "the burst was over before the kill"
             # Started again on the same port and folder, while the phones go on voting.
-            server = await asyncio.to_thread(Server, tmp_path, "gevent", port=server.port)
+            server = await asyncio.to_thread(Server, tmp_path, mode, port=server.port)
             await burst
             await _until(
                 lambda: all(len(p.acknowledged()) == ITEMS for p in phones),
@@ -257,3 +258,46 @@ async def _crash(tmp_path) -> None:
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "verify: OK" in done.stdout
+
+
+def test_a_countdown_that_ran_out_while_the_server_was_down_closes_on_restart(tmp_path):
+    """The closing time is kept, not the seconds left: started again after it has passed, the
+    server closes the item at its first clock tick (by the countdown), with the votes it had."""
+    server = Server(tmp_path, "gevent")
+    try:
+        m = server.api("POST", "/meetings", {"title": "述法测评", "expected": 1}, 201)
+        items = [{"subject": "市司法局"}, {"subject": "市公安局"}]
+        short, long = server.api("POST", f"/meetings/{m['id']}/items", {"items": items}, 201)["ids"]
+        (card,) = server.api("POST", f"/meetings/{m['id']}/cards", {"count": 1}, 201)["cards"]
+        phone = socketio.Client(reconnection=False)
+        phone.connect(server.url, namespaces=["/voter"], transports=["websocket"],
+                      auth={"token": card["token"], "device": "clock-phone-0001"})  # fmt: skip
+        server.api("POST", f"/meetings/{m['id']}/open", {"items": [short], "seconds": 5})
+        opened = time.monotonic()
+        server.api("POST", f"/meetings/{m['id']}/open", {"items": [long], "seconds": 600})
+        vote = {"item": short, "choice": "satisfied", "ballot": str(uuid.uuid4())}
+        ack = phone.call("vote", {"votes": [vote]}, namespace="/voter", timeout=10)
+        assert ack == {"ok": True, "votes": ["recorded"]}
+        phone.disconnect()
+        server.kill()
+        time.sleep(max(0.0, opened + 5.5 - time.monotonic()))  # it runs out while nothing runs
+        server = Server(tmp_path, "gevent", port=server.port)
+        deadline = time.monotonic() + 10
+        while True:
+            states = {
+                i["id"]: i["state"] for i in server.api("GET", f"/meetings/{m['id']}")["items"]
+            }
+            if states[short] == "closed":
+                break
+            assert time.monotonic() < deadline, states
+            time.sleep(0.1)
+        assert states[long] == "open"  # the other countdown goes on
+        closes = [e for e in server.api("GET", f"/meetings/{m['id']}/audit")["entries"]
+                  if e["action"] == "close"]  # fmt: skip
+        assert [e["detail"].get("by") for e in closes] == ["countdown"], closes
+        results = server.api("GET", f"/meetings/{m['id']}/results")
+        (item,) = results["items"]
+        assert item["aspects"][0]["result"]["counts"]["satisfied"] == 1
+        assert server.api("GET", "/verify")["ok"] is True
+    finally:
+        server.stop()
