@@ -106,3 +106,53 @@ def test_offline_and_frozen_phones_resume_by_themselves(browser, server):  # noq
     print(f"both phones showed the new item {resumed:.1f} s after coming back")
     for ctx in contexts:
         ctx.close()
+
+
+class Blackhole:
+    """Stands between the page and the server on every WebSocket; `cut()` silently drops what
+    the sockets open so far carry, both ways, without closing them: Wi-Fi that changed under
+    the phone. Sockets opened afterwards carry on as normal."""
+
+    def __init__(self) -> None:
+        self.sockets: list[dict] = []
+
+    def __call__(self, ws) -> None:
+        entry = {"dead": False}
+        server = ws.connect_to_server()
+        ws.on_message(lambda m: None if entry["dead"] else server.send(m))
+        server.on_message(lambda m: None if entry["dead"] else ws.send(m))
+        self.sockets.append(entry)
+
+    def cut(self) -> None:
+        for entry in self.sockets:
+            entry["dead"] = True
+
+
+def test_a_phone_whose_socket_died_silently_catches_up_when_shown_again(browser, server):  # noqa: F811
+    """Engine.IO would notice the dead socket only after its ping timeout (up to 45 s); the
+    page checks its socket as soon as it is visible again, and reconnects."""
+    made = new_meeting(server, cards=1, written=0)
+    mid, item, card = made["meeting"]["id"], made["oral"], made["cards"][0]
+    ctx = browser.new_context(**PHONE)
+    page = ctx.new_page()
+    hole = Blackhole()
+    page.route_web_socket(lambda url: "/socket.io/" in url, hole)
+    page.goto(card["url"])
+    page.wait_for_function("document.body.dataset.screen === 'waiting'", timeout=WAIT)
+    page.wait_for_timeout(1000)  # the polling transport has been upgraded to the WebSocket
+    assert len(hole.sockets) == 1
+    hole.cut()
+    server.api("POST", f"/meetings/{mid}/open", {"items": [item]})
+    page.wait_for_timeout(1500)
+    assert page.evaluate("document.body.dataset.screen") == "waiting"  # it heard nothing
+    back = time.monotonic()
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # shown again
+    _shows(page, item)
+    assert time.monotonic() - back < 8
+    assert len(hole.sockets) == 2  # a new socket replaced the dead one
+    page.click(f'button.option[data-item="{item}"][data-choice="satisfied"]')
+    page.click("#submit")
+    page.click("#confirm-yes")
+    page.wait_for_function("document.body.dataset.screen === 'done'", timeout=WAIT)
+    assert server.api("GET", f"/meetings/{mid}/turnout")["voted"][str(item)] == 1
+    ctx.close()
