@@ -50,6 +50,7 @@ def test_a_reveal_leaves_a_backup_that_restores_the_revealed_results(app, api, t
     assert backup.stat().st_mode & 0o077 == 0  # private, as the database is
     with sqlite3.connect(backup) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # a file alone
         states = dict(db.execute("SELECT id, state FROM items"))
     assert states == {first: "revealed", second: "open"}
 
@@ -66,6 +67,11 @@ def test_a_reveal_leaves_a_backup_that_restores_the_revealed_results(app, api, t
     assert again.extensions["ceping"].store.verify() == []
 
 
+def _revealed(backup: Path) -> int:
+    with sqlite3.connect(backup) as db:
+        return db.execute("SELECT count(*) FROM items WHERE state = 'revealed'").fetchone()[0]
+
+
 def test_only_the_newest_backups_are_kept_and_their_names_sort_by_time(app, api, tmp_path):
     items = BACKUPS_KEPT + 3
     made = api.meeting(cards=2, items=items)
@@ -74,13 +80,10 @@ def test_only_the_newest_backups_are_kept_and_their_names_sort_by_time(app, api,
         api.move(mid, "open", [item], override_quorum=True)
         api.move(mid, "close", [item])
         api.move(mid, "reveal", [item])
-        _backups(tmp_path, min(n, BACKUPS_KEPT))
+        deadline = time.monotonic() + 10
+        while _revealed(_backups(tmp_path, min(n, BACKUPS_KEPT))[-1]) != n:  # this reveal's
+            assert time.monotonic() < deadline, n
+            time.sleep(0.05)
     kept = _backups(tmp_path, BACKUPS_KEPT)
-    # The newest one holds every reveal; the oldest kept one is the 4th reveal's.
-    with sqlite3.connect(kept[-1]) as db:
-        assert (
-            db.execute("SELECT count(*) FROM items WHERE state = 'revealed'").fetchone()[0] == items
-        )
-    with sqlite3.connect(kept[0]) as db:
-        revealed = db.execute("SELECT count(*) FROM items WHERE state = 'revealed'").fetchone()[0]
-    assert revealed == items - BACKUPS_KEPT + 1
+    # In time order: the oldest kept is the 4th reveal's, the newest holds every reveal.
+    assert [_revealed(b) for b in kept] == list(range(items - BACKUPS_KEPT + 1, items + 1))

@@ -896,11 +896,14 @@ class Store:
 
         def job(conn: sqlite3.Connection) -> Path:
             folder.mkdir(mode=0o700, exist_ok=True)
+            for stale in folder.glob("*.partial"):  # left by a copy the process died during
+                stale.unlink(missing_ok=True)
             partial = target.with_suffix(".partial")
             copy = sqlite3.connect(partial, isolation_level=None)
             try:
                 partial.chmod(0o600)  # it holds the ballots, as the database does
                 conn.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")  # one file, whole in itself
                 copy.execute("VACUUM")
             finally:
                 copy.close()
