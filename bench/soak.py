@@ -17,7 +17,8 @@ What it does (the server is `python app.py serve`, started and pinned as by benc
    at the end, and every 30 s in between. PASS when the end is at most 10 % (`--max-growth`)
    above the start.
 5. At the end: closes and reveals the last item, checks that every item's counts are exactly
-   the last acknowledged choice of each phone that voted on it, and runs `app.py verify`.
+   the last acknowledged choice of each phone that voted on it, runs `app.py verify`, and
+   counts the backups the reveals left.
 
 Every error is counted and printed: phones that failed to connect or dropped, votes not
 acknowledged or refused, HTTP errors, tracebacks in the server's log. It prints PASS or FAIL
@@ -290,6 +291,7 @@ async def soak(args: argparse.Namespace, folder: Path, pinning: Pinning) -> dict
         "errors": dict(run.errors),
         "error_examples": run.examples,
         "verify": verify.stdout.strip().splitlines()[-1:] if verify.stdout else [],
+        "backups": len(list((folder / "instance" / "backups").glob("*.sqlite"))),
     }  # fmt: skip
 
 
@@ -358,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         f"(limit +{args.max_growth:g} %)"
     )
     print(f"verify:            {' '.join(report.get('verify') or ['-'])}")
+    print(f"backups kept:      {report.get('backups', 0)} (one per reveal, the newest 20)")
     print(f"errors:            {sum(report['errors'].values())}")
     for kind, n in report["errors"].items():
         print(f"  {n:6,}  {kind}: {report.get('error_examples', {}).get(kind, '')}")
