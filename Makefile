@@ -6,8 +6,10 @@ HOST   ?= 0.0.0.0
 PORT   ?= 5000
 ASYNC  ?= gevent
 PHONES ?= 3000
+SOAK_PHONES  ?= 1000
+SOAK_MINUTES ?= 10
 
-.PHONY: run test lint format translations bench bench-writer bench-handler clean
+.PHONY: run test lint format translations bench bench-writer bench-handler soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +50,10 @@ bench-writer: $(VENV)/.installed
 
 bench-handler: $(VENV)/.installed
 	$(BIN)/python bench/handler.py --phones $(PHONES)
+
+# The soak run: SOAK_PHONES phones connected for SOAK_MINUTES minutes, voting; memory and errors.
+soak: $(VENV)/.installed
+	$(BIN)/python bench/soak.py --phones $(SOAK_PHONES) --minutes $(SOAK_MINUTES) --mode $(ASYNC)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

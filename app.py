@@ -1,6 +1,7 @@
 """ceping (测评): the app factory, the Socket.IO instance and the command line.
 
     python app.py serve [--host 0.0.0.0] [--port 5000] [--async-mode gevent|eventlet|threading]
+                        [--cert FILE --key FILE]   # HTTPS, for venues that require it
     python app.py verify          # check the audit chain and recount every closed item
     python app.py token           # print the admin token
 
@@ -372,7 +373,8 @@ def serve(args: argparse.Namespace) -> None:
     app = create_app({"ASYNC_MODE": args.async_mode})
     limit = _raise_file_limit()
     host_shown = lan_address() if args.host in ("0.0.0.0", "::") else args.host
-    base = f"http://{host_shown}:{args.port}"
+    tls = {"certfile": args.cert, "keyfile": args.key} if args.cert else {}
+    base = f"{'https' if tls else 'http'}://{host_shown}:{args.port}"
     app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"] or base  # card URLs for the phones
     ceping = app.extensions["ceping"]
     public = app.config["PUBLIC_URL"].rstrip("/")
@@ -402,6 +404,8 @@ def serve(args: argparse.Namespace) -> None:
         # connections that then retry a second later (eventlet.listen's default queue is 50).
         family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
         listener = eventlet.listen((args.host, args.port), family=family, backlog=BACKLOG)
+        if tls:
+            listener = eventlet.wrap_ssl(listener, server_side=True, **tls)
         eventlet.wsgi.server(
             listener,
             app,
@@ -415,6 +419,9 @@ def serve(args: argparse.Namespace) -> None:
         kwargs["backlog"] = BACKLOG
         if args.access_log:
             _gevent_access_log()
+        kwargs.update(tls)  # gevent's WSGIServer wraps each connection in TLS
+    elif tls:  # Werkzeug's server takes a (certificate, key) pair
+        kwargs["ssl_context"] = (args.cert, args.key)
     socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, **kwargs)
 
 
@@ -428,6 +435,8 @@ def main(argv: list[str] | None = None) -> int:
         "--async-mode", choices=("gevent", "eventlet", "threading"), default="gevent"
     )
     p_serve.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    p_serve.add_argument("--cert", help="serve HTTPS with this certificate (PEM, with its chain)")
+    p_serve.add_argument("--key", help="the certificate's private key (PEM)")
     p_serve.add_argument(
         "--demo", action="store_true", help="create the demo meeting if there is no meeting"
     )
@@ -436,6 +445,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "serve":
+        if bool(args.cert) != bool(args.key):
+            parser.error("--cert and --key go together")
+        for path in filter(None, (args.cert, args.key)):
+            if not Path(path).is_file():
+                parser.error(f"no such file: {path}")
         serve(args)
         return 0
     app = create_app({"CLOCK_INTERVAL": 0})

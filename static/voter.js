@@ -248,7 +248,9 @@ function refuse(code) {
 }
 
 
-var socket = io("/voter", { auth: { token: TOKEN } }); /* polling first, then upgrade */
+var socket = io("/voter", { /* polling first, then upgrade; reconnects for ever, backing off */
+  auth: { token: TOKEN }, reconnectionDelay: 1000, reconnectionDelayMax: 5000
+});
 
 function net(down) { $("net").hidden = !down || !!refused; }
 socket.on("connect", function () { net(false); render(); }); /* `state` follows by itself */
@@ -278,6 +280,29 @@ function why(dropped) { /* ask the page (which binds nothing) whether this phone
 }
 
 socket.on("state", applyState);
+
+/* Back from the background, a freeze or lost Wi-Fi: catch up now instead of waiting. A socket
+   that still looks connected may be dead (the Wi-Fi changed under it; Engine.IO would notice only
+   after its ping timeout): it must answer a `state` request within 5 s, else it is replaced. A
+   socket waiting to reconnect tries again at once instead of at the end of its back-off. */
+var checking = false;
+function resume() {
+  if (refused || checking || document.visibilityState === "hidden") return;
+  if (!socket.connected) {
+    if (socket.active) socket.disconnect().connect();
+    return;
+  }
+  checking = true;
+  socket.timeout(5000).emit("state", null, function (err, r) {
+    checking = false;
+    if (err || (r && r.error === "not_connected")) return socket.disconnect().connect();
+    if (r && r.ok) applyState(r.state); /* a connect brings its own `state` and the resend */
+  });
+}
+document.addEventListener("visibilitychange", resume);
+document.addEventListener("resume", resume); /* the page was frozen */
+window.addEventListener("pageshow", function (ev) { if (ev.persisted) resume(); });
+window.addEventListener("online", resume);
 function applyState(s) {
   var was = items, lost = [], first = !state, open = {};
   state = s;

@@ -22,21 +22,36 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, instance: Path, mode: str = "gevent", *args: str):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+    """`python app.py serve` on 127.0.0.1; `port` reuses a port (a restart), `https` when the
+    arguments give a certificate (`verify` is then what requests checks it against)."""
+
+    def __init__(
+        self,
+        instance: Path,
+        mode: str = "gevent",
+        *args: str,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        verify: str | bool = True,
+    ):
+        self.instance = instance
+        self.port = port or free_port()
+        scheme = "https" if "--cert" in args else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
+        self.verify = verify
         self.log = instance / f"server-{mode}.log"
-        env = {**os.environ, "CEPING_INSTANCE": str(instance), "CEPING_ADMIN_TOKEN": TOKEN}
+        env = {**os.environ, "CEPING_INSTANCE": str(instance), "CEPING_ADMIN_TOKEN": TOKEN,
+               **(env or {})}  # fmt: skip
         cmd = [sys.executable, "app.py", "serve", "--host", "127.0.0.1",
                "--port", str(self.port), "--async-mode", mode, *args]  # fmt: skip
-        with open(self.log, "w") as out:
+        with open(self.log, "a") as out:  # a restart's log follows the first one's
             self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=out)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError(f"server exited: {self.log.read_text()}")
             try:
-                if requests.get(f"{self.url}/healthz", timeout=1).ok:
+                if requests.get(f"{self.url}/healthz", timeout=1, verify=verify).ok:
                     return
             except requests.ConnectionError:
                 time.sleep(0.1)
@@ -44,11 +59,16 @@ class Server:
 
     def api(self, method: str, path: str, body=None, status: int = 200):
         r = requests.request(
-            method, f"{self.url}/api{path}", json=body, timeout=10,
+            method, f"{self.url}/api{path}", json=body, timeout=10, verify=self.verify,
             headers={"Authorization": f"Bearer {TOKEN}"},
         )  # fmt: skip
         assert r.status_code == status, r.text
         return r.json()
+
+    def kill(self) -> None:
+        """SIGKILL: the server dies at once, as in a power cut of the process."""
+        self.proc.kill()
+        self.proc.wait(10)
 
     def stop(self) -> None:
         self.proc.terminate()

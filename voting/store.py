@@ -22,6 +22,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -40,6 +41,8 @@ from voting.writer import Runtime, Writer
 
 GENESIS = "0" * 64
 WRITER_CACHE_KB = 16_000  # the writer connection's page cache
+logger = logging.getLogger(__name__)
+BACKUPS_KEPT = 20  # the newest backups kept in instance/backups/
 
 migrations = sqlite_utils.Migrations("ceping")
 
@@ -1024,7 +1027,23 @@ class Store:
         done = self._counting(job)
         if action in ("close", "reset"):
             self.seal()
+        if action == "reveal":
+            self._backup_soon(meeting_id)
         return done
+
+    def _backup_soon(self, meeting_id: int) -> None:
+        """Back up after a reveal without holding it up: the projector shows the result first."""
+
+        def run() -> None:
+            try:
+                self.backup(meeting_id)
+            except Exception:  # a failed copy must not fail the reveal; the next one tries again
+                logger.exception("backup after the reveal failed")
+
+        if self.writer.runtime is None:
+            run()
+        else:
+            self.writer.runtime.spawn(run)
 
     def close_due(self, now: float | None = None) -> list[tuple[int, list[int]]]:
         """Close every open item whose countdown has run out; [(meeting, [items])]."""
@@ -1096,6 +1115,39 @@ class Store:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
         self.writer.submit(job, transactional=False)
+
+    def backup(self, meeting_id: int, keep: int = BACKUPS_KEPT) -> Path:
+        """Copy the database into `backups/` beside it (after every reveal); keep the newest.
+
+        SQLite's backup API copies a consistent snapshot, WAL included. It runs on the writer's
+        thread after its group's commit, so no write races it and the event loop never waits on
+        it. The copy is then vacuumed, as a close seals the database: it keeps no trace of the
+        order in which the votes of items still open came. Names sort by time and say the
+        meeting: `20261201T080000123Z-meeting-3.sqlite` (UTC).
+        """
+        folder = self.path.parent / "backups"
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")[:-3] + "Z"
+        target = folder / f"{stamp}-meeting-{meeting_id}.sqlite"
+
+        def job(conn: sqlite3.Connection) -> Path:
+            folder.mkdir(mode=0o700, exist_ok=True)
+            for stale in folder.glob("*.partial"):  # left by a copy the process died during
+                stale.unlink(missing_ok=True)
+            partial = target.with_suffix(".partial")
+            copy = sqlite3.connect(partial, isolation_level=None)
+            try:
+                partial.chmod(0o600)  # it holds the ballots, as the database does
+                conn.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")  # one file, whole in itself
+                copy.execute("VACUUM")
+            finally:
+                copy.close()
+            partial.replace(target)  # a backup is there whole or not at all
+            for old in sorted(folder.glob("*-meeting-*.sqlite"))[:-keep]:
+                old.unlink(missing_ok=True)
+            return target
+
+        return self.writer.submit(job, transactional=False)
 
     def verify(self) -> list[str]:
         """Check the audit chain and recount every closed item; [] when all is well."""
