@@ -159,4 +159,6 @@ def test_the_phone_page_stays_small(app, api, client):
     assert sent <= 60_000, sent
     ours = [html.encode(), (ROOT / "static/voter.js").read_bytes(),
             (ROOT / "static/voter.css").read_bytes()]  # fmt: skip
-    assert sum(len(part) for part in ours) < 34_000  # uncompressed: catches bloat early
+    # uncompressed, our own files: catches bloat early (the comment box and the resume on
+    # reconnect took it from 32 to 34 KB)
+    assert sum(len(part) for part in ours) < 36_000
