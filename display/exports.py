@@ -18,22 +18,14 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, jsonify, send_file
 from flask_babel import gettext as _
 
+from voting.api import ID
 from voting.auth import admin_required
 from voting.context import ceping
-from voting.store import NotFound
 
 bp = Blueprint("exports", __name__, url_prefix="/api")
 
-ID = "int(max=9223372036854775807)"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@bp.errorhandler(NotFound)
-def _not_found(exc: NotFound):
-    response = jsonify(error=exc.code, message=exc.message)
-    response.status_code = 404
-    return response
 
 
 def risky(value: Any) -> bool:

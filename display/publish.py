@@ -20,20 +20,12 @@ from io import BytesIO
 from flask import Blueprint, jsonify, request, send_file
 
 from display.fonts import FontMissing
+from voting.api import ID
 from voting.auth import admin_required
 from voting.console import card_url
 from voting.context import ceping
-from voting.store import NotFound
 
 bp = Blueprint("publish", __name__, url_prefix="/api/meetings")
-ID = "int(max=9223372036854775807)"
-
-
-@bp.errorhandler(NotFound)
-def _not_found(exc: NotFound):
-    response = jsonify(error=exc.code, message=exc.message)
-    response.status_code = 404
-    return response
 
 
 @bp.errorhandler(FontMissing)

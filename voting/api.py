@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from voting import events, importing, settings
@@ -37,9 +37,13 @@ def _bad_input(exc: BadInput):
     return _error(400, exc.code, exc.message)
 
 
-@bp.errorhandler(NotFound)
+@bp.app_errorhandler(NotFound)
 def _not_found(exc: NotFound):
-    return _error(404, exc.code, exc.message)
+    """Something asked for is not there: JSON under /api (also for the output side's downloads),
+    the not-found page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _error(404, exc.code, exc.message)
+    return render_template("not_found.html"), 404
 
 
 @bp.errorhandler(MoveRefused)
