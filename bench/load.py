@@ -122,6 +122,16 @@ class Pinning:
         return f"server on CPU {self.server}, generator on CPU {self.generator} ({self.how})"
 
 
+async def api_call(http: Any, url: str, method: str, path: str, body: Any = None) -> Any:
+    """One admin call of the app's HTTP API (aiohttp); raises on any error answer."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with http.request(method, f"{url}/api{path}", json=body, headers=headers) as r:
+        data = await r.json(content_type=None)
+        if r.status >= 400:
+            raise RuntimeError(f"{method} /api{path}: {r.status} {data}")
+        return data
+
+
 def raise_file_limit() -> int:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
@@ -516,14 +526,7 @@ class Run:
     # -- the API (app only)
 
     async def api(self, method: str, path: str, body: Any = None) -> Any:
-        headers = {"Authorization": f"Bearer {TOKEN}"}
-        async with self.http.request(
-            method, f"{self.url}/api{path}", json=body, headers=headers
-        ) as r:
-            data = await r.json(content_type=None)
-            if r.status >= 400:
-                raise RuntimeError(f"{method} /api{path}: {r.status} {data}")
-            return data
+        return await api_call(self.http, self.url, method, path, body)
 
     async def setup(self) -> tuple[list[str], dict[str, list[int]]]:
         """Card tokens and the items of each phase."""

@@ -38,7 +38,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -52,18 +51,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.load import (
     CHOICES,
     ROOT,
-    TOKEN,
     Pinning,
     ServerProcess,
+    api_call,
+    now,
     proc_stats,
     raise_file_limit,
 )
 
 RESULTS = ROOT / "bench" / "results"
-
-
-def now() -> float:
-    return time.monotonic()
 
 
 class Soak:
@@ -91,14 +87,7 @@ class Soak:
         self.examples.setdefault(kind, detail[:200])
 
     async def api(self, method: str, path: str, body: Any = None) -> Any:
-        headers = {"Authorization": f"Bearer {TOKEN}"}
-        async with self.http.request(
-            method, f"{self.server.url}/api{path}", json=body, headers=headers
-        ) as r:
-            data = await r.json(content_type=None)
-            if r.status >= 400:
-                raise RuntimeError(f"{method} /api{path}: {r.status} {data}")
-            return data
+        return await api_call(self.http, self.server.url, method, path, body)
 
     async def setup(self) -> list[str]:
         a = self.args
