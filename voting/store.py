@@ -1458,12 +1458,15 @@ def _item_of(conn: sqlite3.Connection, meeting_id: int, item_id: int) -> sqlite3
     return row
 
 
-def _results(conn: sqlite3.Connection, meeting_id: int, states: Sequence[str]) -> dict:
+def _results(
+    conn: sqlite3.Connection, meeting_id: int, states: Sequence[str], only: Sequence[int] = ()
+) -> dict:
+    """The tallies of the meeting's items in `states` (of the items `only`, where given)."""
     m = _meeting_row(conn, meeting_id)
     rows = conn.execute(
         "SELECT * FROM items WHERE meeting_id = ? ORDER BY position, id", (meeting_id,)
     ).fetchall()
-    rows = [r for r in rows if r["state"] in states]
+    rows = [r for r in rows if r["state"] in states and (not only or r["id"] in only)]
     ids = [r["id"] for r in rows]
     present = {
         g: n
@@ -1496,11 +1499,10 @@ def _follow_up(conn: sqlite3.Connection, m: sqlite3.Row, item_ids: list[int]) ->
     Returns {item: record} of those created, which the reveal's audit entry keeps."""
     created = {}
     scale = rules.get_scale(m["scale"])
-    shown = _results(conn, m["id"], ("revealed",))
+    # only the items just revealed are tallied (on the writer's thread, inside the reveal)
+    shown = _results(conn, m["id"], ("revealed",), only=item_ids)
     due = add_months(date.today(), m["followup_months"]).isoformat()
     for item in shown["items"]:
-        if item["id"] not in item_ids:
-            continue
         verdict = item["aspects"][0]["result"]["verdict"]
         if verdict is None or verdict == scale.levels[0]:
             continue
