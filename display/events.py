@@ -15,13 +15,13 @@ from display import views
 from voting.auth import ADMIN, TooManyAttempts, check_secret, screen_target
 from voting.context import ceping
 from voting.events import OnePayload
-from voting.store import NotFound
+from voting.store import SQLITE_INTS, NotFound
 
 
 def _meeting_id(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
-        return None  # SQLite's integers: a larger id is no meeting
-    return value
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return None
+    return value if value in SQLITE_INTS else None  # a larger id is no meeting
 
 
 def _is_admin(auth: Any) -> bool:
