@@ -553,6 +553,78 @@ def test_a_revoked_card_cannot_vote(store):
     assert ballots_of(store, m.items[1]) == []
 
 
+def test_a_vote_is_checked_against_the_latest_state_of_its_card_meeting_and_items(store):
+    """The writer keeps each card's meeting and each meeting's items between votes; every
+    other write makes it look them up again."""
+    m = make_meeting(store, cards=3, items=3)
+    first, second, third = m.items
+    assert cast1(store, m.cards[0], first, "satisfied") == "recorded"  # now kept
+    store.move(m.id, Move((second,)), "close")
+    assert refusal(cast1, store, m.cards[0], second, "basic").code == "not_open"
+    store.move(m.id, Move((second,)), "reopen")
+    assert cast1(store, m.cards[0], second, "basic") == "recorded"
+    store.set_card(m.id, 2, "revoke")
+    assert refusal(cast1, store, m.cards[1], third, "basic").code == "revoked"
+    later = store.add_items(m.id, [NewItem("市审计局")])[0]
+    store.move(m.id, Move((later,), override_quorum=True), "open")
+    assert cast1(store, m.cards[0], later, "unsatisfied") == "recorded"
+    store.update_meeting(m.id, {"title": "改名后的会议"})
+    assert cast1(store, m.cards[2], third, "basic") == "recorded"
+
+
+def test_a_database_from_before_voted_was_keyed_by_card_keeps_its_votes(store, db_path):
+    m = make_meeting(store, cards=3, items=2)
+    for card in m.cards[:2]:
+        assert cast1(store, card, m.items[0], "basic") == "recorded"
+    store.close()
+    conn = raw(db_path)  # `voted` as the earlier schema had it: by item, with an index by card
+    conn.executescript(
+        """BEGIN;
+        CREATE TABLE voted_old (item_id INTEGER NOT NULL REFERENCES items(id),
+            aspect INTEGER NOT NULL, card_id INTEGER NOT NULL REFERENCES cards(id),
+            PRIMARY KEY (item_id, aspect, card_id)) WITHOUT ROWID;
+        INSERT INTO voted_old SELECT item_id, aspect, card_id FROM voted;
+        DROP TABLE voted;
+        ALTER TABLE voted_old RENAME TO voted;
+        CREATE INDEX voted_card ON voted (card_id);
+        DELETE FROM _sqlite_migrations WHERE name = 'm005_voted_by_card';
+        COMMIT;"""
+    )
+    conn.close()
+    again = Store(db_path)
+    assert voted_of(again, m.items[0]) == 2
+    assert refusal(cast1, again, m.cards[0], m.items[0], "basic").code == "already_voted"
+    assert cast1(again, m.cards[2], m.items[0], "basic") == "recorded"
+    assert again.turnout(m.id)["voted"] == {str(m.items[0]): 3}
+    conn = raw(db_path)
+    schema = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'voted'").fetchone()[0]
+    assert "PRIMARY KEY (card_id, item_id, aspect)" in schema
+    assert (
+        conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'voted_card'").fetchone()[0]
+        == 0
+    )
+    assert again.verify() == []
+    again.close()
+
+
+def test_a_write_by_another_connection_is_seen_by_the_next_vote(store, db_path):
+    m = make_meeting(store, cards=2, items=2)
+    assert cast1(store, m.cards[0], m.items[0], "satisfied") == "recorded"
+    raw(db_path).execute("UPDATE items SET state = 'closed' WHERE id = ?", (m.items[1],))
+    assert refusal(cast1, store, m.cards[0], m.items[1], "basic").code == "not_open"
+    raw(db_path).execute("UPDATE cards SET revoked = 1 WHERE id = ?", (m.cards[1],))
+    assert refusal(cast1, store, m.cards[1], m.items[0], "basic").code == "revoked"
+
+
+def test_a_group_rolled_back_by_sqlite_is_forgotten_by_the_next_vote(store, db_path):
+    m = make_meeting(store, cards=2, items=2)
+    assert cast1(store, m.cards[0], m.items[0], "satisfied") == "recorded"
+    known = store._known.now(store.writer)
+    assert m.cards[0] in known.cards and m.id in known.meetings
+    store.writer.stats.rollbacks += 1  # as `_run_group` counts a group SQLite took back
+    assert not known.now(store.writer).cards and not known.meetings
+
+
 # -- 3. concurrency -------------------------------------------------------------------------
 
 

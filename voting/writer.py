@@ -66,6 +66,7 @@ class WriterStats:
     jobs: int = 0
     commits: int = 0
     largest_group: int = 0
+    rollbacks: int = 0  # groups that failed as a whole, nothing of them kept
 
 
 class Writer:
@@ -145,6 +146,7 @@ class Writer:
         except sqlite3.Error as exc:  # the group failed as a whole: nothing of it was kept
             if conn.in_transaction:
                 conn.rollback()
+            self.stats.rollbacks += 1
             for job in group:
                 job.error = job.error or exc
                 job.result = None
