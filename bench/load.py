@@ -250,6 +250,16 @@ class ServerProcess:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         return ""
 
+    @classmethod
+    def stop_all(cls, folder: Path, keep: bool) -> None:
+        """After a run, even an interrupted one: no server left behind, the folder removed."""
+        for server in list(cls.running):
+            server.stop()
+        if keep:
+            print(f"kept: {folder}", flush=True)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
     def stop(self) -> None:
         ServerProcess.running.discard(self)
         if self.proc.poll() is None:
@@ -930,12 +940,7 @@ def main(argv: list[str] | None = None) -> int:
         report["error"] = f"{type(exc).__name__}: {exc}"
         print(f"error: {report['error']}", file=sys.stderr, flush=True)
     finally:
-        for server in list(ServerProcess.running):  # interrupted: never leave a server behind
-            server.stop()
-        if args.keep:
-            print(f"kept: {folder}", flush=True)
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
+        ServerProcess.stop_all(folder, args.keep)
     report["seconds"] = round(now() - started, 1)
     report["table"] = [{"metric": label, "app": a, "bare": b} for label, a, b, _ in rows(report)]
     problems = [

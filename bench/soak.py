@@ -33,7 +33,6 @@ import contextlib
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -325,12 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         report = {"errors": {f"{type(exc).__name__}: {exc}": 1}, "rss_mb": {}}
     finally:
-        for server in list(ServerProcess.running):
-            server.stop()
-        if args.keep:
-            print(f"kept: {folder}", flush=True)
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
+        ServerProcess.stop_all(folder, args.keep)
     report["seconds"] = round(now() - started, 1)
     report["config"] = {k: v for k, v in vars(args).items() if k not in ("json", "dir", "keep")}
     rss = report.get("rss_mb", {})

@@ -1122,14 +1122,14 @@ class Store:
 
         return self._counting(job, changes=False)
 
-    def _write(self, job, *, transactional: bool = True):
+    def _write(self, job):
         """Submit a job that may change what votes are checked against (every write but a cast)."""
 
         def changing(conn):
             self._known.forget()
             return job(conn)
 
-        return self.writer.submit(changing, transactional=transactional)
+        return self.writer.submit(changing)
 
     def _counting(self, job, *, changes: bool = True):
         """Submit a job that keeps the 已投 counts up to date as it writes."""
