@@ -43,6 +43,8 @@ from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
 
+from voting.errors import MoveRefused
+
 __all__ = [
     "TRANSITIONS",
     "Action",
@@ -75,23 +77,6 @@ class Action(StrEnum):
     REVEAL = "reveal"  # closed → revealed: result shown on the projector
     REOPEN = "reopen"  # closed → open: undo of a close (not after reveal)
     RESET = "reset"  # open | closed → draft: discard the item's ballots (not after reveal)
-
-
-class MoveRefused(ValueError):
-    """A move that is not allowed, with a machine-readable code and a readable message."""
-
-    code: str
-    message: str
-    item: int | None
-
-    def __init__(self, code: str, message: str, item: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.item = item
-
-    def __repr__(self) -> str:
-        return f"MoveRefused({self.code!r}, {self.message!r}, item={self.item!r})"
 
 
 TRANSITIONS: Mapping[tuple[State, Action], State] = MappingProxyType(

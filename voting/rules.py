@@ -19,6 +19,8 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from voting.errors import RuleError
+
 __all__ = [
     "DEFAULT_SCALE",
     "SCALES",
@@ -43,10 +45,6 @@ K = TypeVar("K")
 _CENT = Decimal("0.01")
 _ZERO = Decimal("0.00")
 _HUNDRED = Fraction(100)
-
-
-class RuleError(ValueError):
-    """Bad settings (unknown scale, bad rule dict, bad counts ...); the message is readable."""
 
 
 # --------------------------------------------------------------------------------------------

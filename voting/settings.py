@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from voting import rules
+from voting.errors import BadInput
 
 MAX_TITLE = 200
 MAX_TEXT = 200
@@ -26,15 +27,6 @@ FOLLOWUP_STATUSES = ("pending", "in_progress", "done", "re_evaluate")
 KINDS = ("oral", "written", "other")
 GROUP_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 DEFAULT_ASPECTS = ("总体评价",)
-
-
-class BadInput(ValueError):
-    """Input that cannot be used; `message` says which field and why."""
-
-    def __init__(self, message: str, code: str = "bad_input"):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def _obj(data: Any, what: str) -> Mapping[str, Any]:

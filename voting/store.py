@@ -37,6 +37,7 @@ from typing import Any
 import sqlite_utils
 
 from voting import cards, meeting, rules
+from voting.errors import NotFound, Refused
 from voting.settings import FollowupChange, MeetingSettings, Move, NewItem, PaperEntry, Vote
 from voting.writer import Runtime, Writer
 
@@ -220,25 +221,6 @@ def m005_voted_by_card(db: sqlite_utils.Database) -> None:
     )
     db.execute("DROP TABLE voted")  # its index voted_card goes with it
     db.execute("ALTER TABLE voted_new RENAME TO voted")
-
-
-class NotFound(LookupError):
-    """No such meeting, item or card."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.code = "not_found"
-        self.message = message
-
-
-class Refused(ValueError):
-    """A request that is well-formed but not allowed now; nothing was changed."""
-
-    def __init__(self, code: str, message: str, item: int | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.item = item
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
