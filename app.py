@@ -61,7 +61,7 @@ from display.push import Pusher  # noqa: E402
 from voting import api, console, demo, events, voter  # noqa: E402
 from voting.auth import TooManyAttempts, too_many  # noqa: E402
 from voting.context import Ceping  # noqa: E402
-from voting.store import Store  # noqa: E402
+from voting.storage import Store  # noqa: E402
 from voting.writer import Runtime, threaded_runtime  # noqa: E402
 
 socketio = SocketIO()

@@ -21,7 +21,7 @@ from pathlib import Path
 from display import cardsheet, letters, report
 from voting import demo
 from voting.settings import Move, Vote
-from voting.store import Store
+from voting.storage import Store
 
 COMMENTS = (
     "行政执法公示不够及时，建议完善执法信息公开平台",

@@ -18,7 +18,7 @@ import uuid
 from pathlib import Path
 
 from voting.settings import MeetingSettings, Move, NewItem, Vote
-from voting.store import Store
+from voting.storage import Store
 from voting.writer import threaded_runtime
 
 

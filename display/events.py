@@ -11,11 +11,12 @@ from typing import Any
 from flask import request, session
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
-from display import views
+from voting import views
 from voting.auth import ADMIN, TooManyAttempts, check_secret, screen_target
 from voting.context import ceping
+from voting.errors import NotFound
 from voting.events import OnePayload
-from voting.store import SQLITE_INTS, NotFound
+from voting.storage import SQLITE_INTS
 
 
 def _meeting_id(value: Any) -> int | None:

@@ -17,7 +17,6 @@ from display.pdf import (
     FONT,
     MUTED,
     Document,
-    add_months,
     chinese_date,
     head_style,
     meeting_date,
@@ -26,7 +25,8 @@ from display.pdf import (
     rank_text,
 )
 from display.report import STATUS, Report, collect, first, ranked
-from voting.store import Store
+from voting.results import add_months
+from voting.storage import Store
 
 BOTTOM = 262  # mm: below this a page has room only for its closing lines
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, datetime
 from typing import Any
 
@@ -113,12 +112,6 @@ def meeting_date(meeting: dict[str, Any]) -> date:
 
 def chinese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def rank_text(rank: int | None, ranks: list[int | None], count: int) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from display import views
+from voting import meeting, views
 from voting.context import Ceping
 from voting.signals import cards_changed, items_moved, votes_recorded
 
@@ -58,7 +58,7 @@ class Pusher:
         if live is None:
             m = self.app.store.meeting(meeting_id)
             live = m["live_tallies"]
-            if any(item["state"] != "draft" for item in m["items"]):
+            if meeting.settings_locked(item["state"] for item in m["items"]):
                 # Settings are fixed once an item has been opened: only then may it be kept.
                 # Before, the secretary may still turn live tallies off.
                 self._live[meeting_id] = live

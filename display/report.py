@@ -29,7 +29,7 @@ from display.pdf import (
     paper_count,
     percent,
 )
-from voting.store import Store
+from voting.storage import Store
 
 NUMERALS = "一二三四五六七八九十"
 TREND_HEADING = "历次测评对比"

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, make_response, render_template, reques
 from display import qr
 from voting.auth import TooManyAttempts, check_secret, is_admin, screen_target, trust
 from voting.context import ceping
-from voting.store import NotFound
+from voting.errors import NotFound
 
 bp = Blueprint("screen", __name__, url_prefix="/screen")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from app import create_app
 from conftest import ADMIN_TOKEN, Api, phone, vote
-from voting.store import BACKUPS_KEPT
+from voting.storage import BACKUPS_KEPT
 
 NAME = re.compile(r"^\d{8}T\d{9}Z-meeting-(\d+)\.sqlite$")
 

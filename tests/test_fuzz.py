@@ -285,10 +285,10 @@ def test_a_body_over_the_limit_is_refused(board, size, route):
 def test_asking_after_meetings_that_do_not_exist_keeps_nothing(board):
     """An anonymous caller may try any projector URL: the store keeps nothing per made-up id."""
     store = board.app.extensions["ceping"].store
-    kept = dict(store._voted)
+    kept = dict(store._voted_by_meeting)
     for n in [*range(1000, 1050), 2**63 - 1, 2**63, 10**40]:
         assert board.app.test_client().get(f"/screen/{n}?key=x").status_code == 404
-    assert store._voted == kept
+    assert store._voted_by_meeting == kept
 
 
 # -- Socket.IO ----------------------------------------------------------------------------------

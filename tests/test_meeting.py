@@ -11,15 +11,19 @@ from hypothesis import strategies as st
 
 from voting.meeting import (
     TRANSITIONS,
+    UNDO,
     Action,
     MoveRefused,
     State,
     check_quorum,
+    check_settings_change,
     due_to_close,
     next_state,
     plan,
     quorum_met,
     seconds_left,
+    settings_locked,
+    undo_of,
     voting_open,
 )
 
@@ -334,3 +338,39 @@ def test_revealed_is_final_and_states_stay_known(start: State, actions: list[Act
     assert state in set(State)
     if revealed:
         assert state is State.REVEALED
+
+
+# --- undo and the settings lock -----------------------------------------------------------------
+
+
+def test_each_undo_is_a_legal_move_back() -> None:
+    """An undone move's items are where the undo can start, and it brings them back."""
+    for done, undo in UNDO.items():
+        for start in State:
+            after = TRANSITIONS.get((start, done))
+            if after is not None and (after, undo) in TRANSITIONS:
+                assert TRANSITIONS[(after, undo)] in (start, State.DRAFT)
+    assert undo_of("close") is Action.REOPEN
+    assert undo_of(Action.OPEN) is Action.RESET
+    assert undo_of("reopen") is Action.CLOSE
+
+
+@pytest.mark.parametrize(
+    ("last", "code"),
+    [(None, "nothing_to_undo"), ("reveal", "cannot_undo"), ("reset", "cannot_undo")],
+)
+def test_what_cannot_be_undone(last: str | None, code: str) -> None:
+    with pytest.raises(MoveRefused) as info:
+        undo_of(last)
+    assert info.value.code == code
+
+
+def test_settings_lock_once_an_item_left_draft() -> None:
+    assert not settings_locked([])
+    assert not settings_locked(["draft", State.DRAFT])
+    assert settings_locked(["draft", "closed"])
+    check_settings_change(["secret", "title"], ["draft"])
+    check_settings_change(["title", "followup_months"], ["open"])
+    with pytest.raises(MoveRefused) as info:
+        check_settings_change(["title", "live_tallies"], ["draft", "revealed"])
+    assert info.value.code == "started"

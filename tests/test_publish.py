@@ -12,7 +12,7 @@ import pytest
 from test_store import rows_in_placement_order
 
 from conftest import phone, vote
-from voting.store import add_months
+from voting.results import add_months
 
 
 def db(app) -> sqlite3.Connection:

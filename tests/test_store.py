@@ -1,6 +1,6 @@
-"""Tests for voting/store.py and voting/writer.py: secrecy, one ballot per card, the writer, audit.
+"""Tests for voting/storage/ and voting/writer.py: secrecy, one ballot per card, the writer, audit.
 
-Everything goes through `voting.store.Store` on a temporary database, and the file is read back
+Everything goes through `voting.storage.Store` on a temporary database, and the file is read back
 with plain `sqlite3`, as anybody holding the file could.
 """
 
@@ -25,8 +25,9 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from voting import cards as cardlib
+from voting.errors import Refused
 from voting.settings import BadInput, Move, NewItem, Vote, meeting_settings, votes
-from voting.store import GENESIS, Refused, Store
+from voting.storage import GENESIS, Store
 from voting.writer import threaded_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -862,7 +863,7 @@ def test_verify_finds_an_edited_audit_entry(store, db_path):
 
 
 def test_verify_finds_a_rehashed_entry_by_the_one_after_it(store, db_path):
-    from voting.store import entry_hash
+    from voting.storage import entry_hash
 
     closed_meeting(store)
     conn = raw(db_path)

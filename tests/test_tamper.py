@@ -20,7 +20,7 @@ import pytest
 
 import app as app_module
 from conftest import Api, phone, vote
-from voting.store import entry_hash
+from voting.storage import entry_hash
 
 CHOICES = ("satisfied", "basic", "unsatisfied")
 

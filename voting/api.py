@@ -15,10 +15,10 @@ from voting import events, importing, settings
 from voting.auth import admin_required
 from voting.console import card_url
 from voting.context import ceping
+from voting.errors import NotFound, Refused
 from voting.meeting import MoveRefused
 from voting.settings import BadInput
 from voting.signals import cards_changed, items_moved
-from voting.store import NotFound, Refused
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

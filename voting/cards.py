@@ -3,7 +3,7 @@
 A card (测评卡) is a random token behind a QR code. Cards are printed, shuffled and handed out,
 so a card says nothing about who holds it. The first device that uses a card is bound to it
 (by a random cookie the voter page sets); another device is refused until the secretary releases
-the card. These functions are pure; `voting.store` keeps the cards.
+the card. These functions are pure; `voting.storage` keeps the cards.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 
 from voting.auth import ADMIN, TooManyAttempts, check_secret, is_admin, trust
 from voting.context import ceping
-from voting.store import NotFound
+from voting.errors import NotFound
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 

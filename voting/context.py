@@ -10,7 +10,7 @@ from typing import Any
 from flask import current_app
 
 from voting.limits import Throttle
-from voting.store import Store
+from voting.storage import Store
 
 
 class Voters:

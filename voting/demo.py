@@ -7,10 +7,9 @@ the committee's review opinions: 30 items, 60 members expected, the default scal
 
 from __future__ import annotations
 
-from typing import Any
-
+from voting.records import MeetingView
 from voting.settings import NewItem, meeting_settings
-from voting.store import Store
+from voting.storage import Store
 
 TITLE = "市人大常委会 法治政府建设 述法测评"
 EXPECTED = 60
@@ -42,7 +41,7 @@ def items() -> list[NewItem]:
     return [*oral, *written, NewItem(subject=OPINIONS, person="市人民政府", kind="other")]
 
 
-def create(store: Store) -> dict[str, Any]:
+def create(store: Store) -> MeetingView:
     """Create the demo meeting with its 30 items and 60 cards; returns the meeting."""
     m = store.create_meeting(meeting_settings({"title": TITLE, "expected": EXPECTED}))
     store.add_items(m["id"], items())

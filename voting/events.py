@@ -13,9 +13,9 @@ from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
 from voting import cards, settings
 from voting.context import Ceping, ceping
+from voting.errors import NotFound, Refused
 from voting.settings import BadInput
 from voting.signals import cards_changed, items_moved, votes_recorded
-from voting.store import NotFound, Refused
 
 NAMESPACE = "/voter"
 

@@ -32,13 +32,22 @@ code                   meaning
 ``duplicate_item``     a batch names the same item twice
 ``no_quorum``          too few members present to open voting
 ``bad_quorum``         negative counts or a ratio outside 0..1
+``nothing_to_undo``    undo before any move of the meeting
+``cannot_undo``        undo of a reveal (final) or of a reset (its ballots are gone)
+``started``            a setting other than the title (or the follow-up months) changed after
+                       an item was opened
 =====================  ======================================================================
+
+The undo of a meeting's last move (``UNDO``): a close is undone by reopening, an open by a reset
+(discarding the votes cast since), a reopen by closing again; a reveal and a reset cannot be
+undone. A meeting's settings (``UNLOCKED_SETTINGS`` apart) are fixed once any item has left draft
+(``settings_locked``): they decide how ballots are cast and counted.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
@@ -47,15 +56,20 @@ from voting.errors import MoveRefused
 
 __all__ = [
     "TRANSITIONS",
+    "UNDO",
+    "UNLOCKED_SETTINGS",
     "Action",
     "MoveRefused",
     "State",
     "check_quorum",
+    "check_settings_change",
     "due_to_close",
     "next_state",
     "plan",
     "quorum_met",
     "seconds_left",
+    "settings_locked",
+    "undo_of",
     "voting_open",
 ]
 
@@ -301,3 +315,48 @@ def due_to_close(items: Mapping[int, tuple[State | str, float | None]], now: flo
         for item, (state, closes_at) in items.items()
         if voting_open(state) and closes_at is not None and closes_at <= now
     )
+
+
+#: The move that takes back each undoable move.
+UNDO: Mapping[Action, Action] = MappingProxyType(
+    {Action.CLOSE: Action.REOPEN, Action.OPEN: Action.RESET, Action.REOPEN: Action.CLOSE}
+)
+
+
+def undo_of(last: Action | str | None) -> Action:
+    """The move that undoes ``last`` (a meeting's latest move, None before any).
+
+    Raises ``MoveRefused`` with ``nothing_to_undo`` before any move, ``cannot_undo`` for a reveal
+    (a revealed result is final) or a reset (its ballots are gone), ``bad_action`` for an action
+    that does not exist.
+    """
+    if last is None:
+        raise MoveRefused("nothing_to_undo", "No step has been taken yet.")
+    act = _parse_action(last)
+    inverse = UNDO.get(act)
+    if inverse is None:
+        raise MoveRefused(
+            "cannot_undo",
+            "A revealed result is final."
+            if act is Action.REVEAL
+            else "A reset cannot be undone: its ballots are gone.",
+        )
+    return inverse
+
+
+#: The settings that may change at any time; every other one is fixed once voting has started.
+UNLOCKED_SETTINGS = frozenset({"title", "followup_months"})
+
+
+def settings_locked(states: Iterable[State | str]) -> bool:
+    """True once any item of the meeting (given by its states) has left draft."""
+    return any(state != State.DRAFT for state in states)
+
+
+def check_settings_change(changed: Iterable[str], states: Iterable[State | str]) -> None:
+    """Refuse (``started``) to change a locked setting once voting has started."""
+    if set(changed) - UNLOCKED_SETTINGS and settings_locked(states):
+        raise MoveRefused(
+            "started",
+            "Voting has started: only the title (and the follow-up months) can change now.",
+        )

@@ -275,7 +275,7 @@ class Vote(NamedTuple):
     aspect: int
     choice: str
     ballot: str
-    comment: str = ""  # 意见建议, optional; stored apart from the ballot (see store.py)
+    comment: str = ""  # 意见建议, optional; stored apart from the ballot (storage/ballots.py)
 
 
 VOTE_FIELDS = frozenset({"item", "choice", "ballot", "aspect", "comment"})

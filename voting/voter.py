@@ -6,7 +6,7 @@ from flask import Blueprint, Response, make_response, redirect, render_template,
 
 from voting import cards
 from voting.context import ceping
-from voting.store import NotFound, Refused
+from voting.errors import NotFound, Refused
 
 bp = Blueprint("voter", __name__)
 

@@ -1,13 +1,52 @@
-"""View models: what the projector and the console are shown, built from the store's data."""
+"""View models: what the phones, the projector and the console are shown, from the store's data.
+
+A phone gets `phone_state` (its open items and what its card has voted on, never a tally); the
+projector and the console get `screen_meeting`, `turnout` and `revealed_results`.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from voting import rules
 from voting.meeting import seconds_left
-from voting.store import Store
+from voting.records import Item, Meeting, PhoneState, Results
+
+if TYPE_CHECKING:  # the store builds phone states with this module
+    from voting.storage import Store
+
+
+def phone_state(
+    m: Meeting, items: Sequence[Item], voted: Iterable[tuple[int, int]] | None, revoked: bool
+) -> PhoneState:
+    """The `state` event a phone receives, from a meeting and its open items.
+
+    `voted` None means "what this phone knew is still true": sent to all phones at once after
+    a move that cannot change which open items a card has voted on.
+    """
+    scale = rules.get_scale(m["scale"])
+    now = time.time()
+    return {
+        "meeting": {"id": m["id"], "title": m["title"], "allow_change": bool(m["allow_change"])},
+        "scale": scale.to_dict(),
+        "aspects": list(m["aspects"]),
+        "items": [
+            {
+                "id": r["id"],
+                "subject": r["subject"],
+                "person": r["person"],
+                "kind": r["kind"],
+                "batch": r["batch"],
+                "seconds_left": seconds_left(r["closes_at"], now),
+            }
+            for r in items
+        ],
+        "voted": None if voted is None else sorted([item, aspect] for item, aspect in voted),
+        "revoked": bool(revoked),
+    }
 
 
 def screen_meeting(store: Store, meeting_id: int) -> dict[str, Any]:
@@ -60,14 +99,14 @@ def last_move(store: Store, meeting_id: int, now: float | None = None) -> dict[s
     }
 
 
-def revealed_results(store: Store, meeting_id: int) -> dict[str, Any]:
+def revealed_results(store: Store, meeting_id: int) -> Results:
     """Results of the revealed items only: what the projector may show."""
     return store.results(meeting_id, states=("revealed",))
 
 
 def turnout(store: Store, meeting_id: int, *, live: bool) -> dict[str, Any]:
     """Turnout (已投 / 实到 / 应到); with live tallies, the open items' tallies too."""
-    data = store.turnout(meeting_id)
+    data: dict[str, Any] = dict(store.turnout(meeting_id))
     if live:
         data["tallies"] = store.results(meeting_id, states=("open",))["items"]
     return data

@@ -1,0 +1,398 @@
+"""`Store`: the database of one server. Reads on a shared connection, writes through the writer.
+
+Each method hands a function of the connection to `read` (a snapshot that never blocks writes)
+or to the writer (a job in its transaction), from the modules that know the job: `prepare`
+(meetings, items, cards), `ballots` (votes, comments, paper ballots), `moves`, `followups`,
+`reads`, `audit` and `disk`. What stays here is what the store keeps in memory between jobs:
+已投 per item (`_voted_by_meeting`) and what votes are checked against (`Known`).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+from voting import cards
+from voting.cards import Admission
+from voting.errors import NotFound
+from voting.records import (
+    AuditEntry,
+    AuditHead,
+    Card,
+    CardListing,
+    Followup,
+    IssuedCard,
+    Item,
+    LastMove,
+    Meeting,
+    MeetingView,
+    Moved,
+    PaperEntered,
+    PhoneState,
+    Results,
+    Turnout,
+)
+from voting.settings import FollowupChange, MeetingSettings, Move, NewItem, PaperEntry, Vote
+from voting.storage import audit, ballots, disk, followups, moves, prepare, reads
+from voting.storage.ballots import Known
+from voting.storage.rows import item_of, meeting_row
+from voting.storage.schema import migrate
+from voting.writer import Runtime, Writer
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+Job = Callable[[sqlite3.Connection], T]
+
+
+class Store:
+    """The database of one server: reads on a shared connection, writes through the writer."""
+
+    def __init__(self, path: str | Path, runtime: Runtime | None = None):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_conn = disk.connect_writer(self.path)
+        migrate(write_conn)
+        self.writer = Writer(write_conn, runtime)
+        self._read = disk.connect(self.path)
+        self._read_lock = threading.Lock()
+        # 已投 per item (cards that voted on its first aspect), per meeting. Only the writer's
+        # thread changes it, in step with what it writes: counted again by every move, one more
+        # for each vote recorded. Turnout is pushed 10 times a second; counting 100,000 rows
+        # each time would take the event loop 17 ms.
+        self._voted_by_meeting: dict[int, dict[str, int]] = {}
+        # What votes are checked against (cards, meetings, items), kept between votes by the
+        # writer's thread and forgotten by every other write.
+        self._known = Known()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def read(self, fn: Job[T]) -> T:
+        """Run `fn(conn)` on the read connection (a consistent snapshot, never blocking writes)."""
+        with self._read_lock:
+            self._read.execute("BEGIN")
+            try:
+                return fn(self._read)
+            finally:
+                self._read.execute("COMMIT")
+
+    def meeting(self, meeting_id: int) -> MeetingView:
+        """The meeting with its items, their states and turnout."""
+        voted = self._voted_copy(meeting_id)
+        return self.read(lambda conn: reads.meeting_view(conn, meeting_id, voted))
+
+    def meetings(self) -> list[Meeting]:
+        return self.read(reads.meetings)
+
+    def card(self, token: str) -> Card | None:
+        """The card behind a token, or None."""
+        return self.read(lambda conn: reads.card_of(conn, token))
+
+    def cards(self, meeting_id: int) -> list[CardListing]:
+        return self.read(lambda conn: reads.card_listing(conn, meeting_id))
+
+    def turnout(self, meeting_id: int) -> Turnout:
+        """已投 per item / 实到 / 应到: what the projector and the console show live."""
+        voted = self._voted_copy(meeting_id)
+        return self.read(lambda conn: reads.turnout(conn, meeting_id, voted))
+
+    def voter_state(self, card_id: int) -> PhoneState:
+        """What one phone sees: the open items, the options, and what this card has voted on."""
+        return self.read(lambda conn: reads.phone_state(conn, card_id))
+
+    def open_state(self, meeting_id: int) -> PhoneState:
+        """The part of `voter_state` every phone of a meeting shares (`voted` is None)."""
+        return self.read(lambda conn: reads.shared_phone_state(conn, meeting_id))
+
+    def voter_states(self, meeting_id: int, card_ids: Iterable[int]) -> dict[int, PhoneState]:
+        """`voter_state` for many cards of one meeting with three queries in all."""
+        return self.read(lambda conn: reads.phone_states(conn, meeting_id, card_ids))
+
+    def results(self, meeting_id: int, states: Sequence[str] = ("closed", "revealed")) -> Results:
+        """Tallies of the meeting's items in `states` (by default closed and revealed).
+
+        Paper ballots (补录) are counted in; each aspect also shows them alone as `paper`.
+        """
+        return self.read(lambda conn: reads.results_of(conn, meeting_id, states))
+
+    def comments(self, meeting_id: int) -> dict[int, list[str]]:
+        """Item id → its comments (意见建议), sorted by text; only closed and revealed items'."""
+        return self.read(lambda conn: ballots.comments_of(conn, meeting_id))
+
+    def followups(self, meeting_id: int, today: date | None = None) -> dict[int, Followup]:
+        """Item id → its follow-up (整改) record, for the items that have one.
+
+        An item whose own record is missing but whose department (same `subject`) has a record
+        in an earlier meeting shows that record, with `carried_from` naming the earlier item.
+        """
+        day = today or date.today()
+        return self.read(lambda conn: followups.followups_of(conn, meeting_id, day))
+
+    def followup(self, meeting_id: int, item_id: int, today: date | None = None) -> Followup | None:
+        """One item's follow-up record (its own or carried), or None."""
+        day = today or date.today()
+
+        def q(conn: sqlite3.Connection) -> Followup | None:
+            item_of(conn, meeting_id, item_id)
+            return followups.followups_of(conn, meeting_id, day).get(item_id)
+
+        return self.read(q)
+
+    def audit_log(self, meeting_id: int | None = None) -> list[AuditEntry]:
+        return self.read(lambda conn: audit.audit_log(conn, meeting_id))
+
+    def last_move(self, meeting_id: int) -> LastMove | None:
+        """The meeting's latest open / close / reveal / reopen / reset, as the audit log has it."""
+        return self.read(lambda conn: moves.last_move(conn, meeting_id))
+
+    def verify(self) -> list[str]:
+        """Check the audit chain and recount every closed item; [] when all is well."""
+        return self.read(audit.find_problems)
+
+    def audit_head(self) -> AuditHead:
+        """The last audit entry's number and hash: write it down (or print it) to anchor the log.
+
+        The chain shows any change inside the log; only a copy of its head kept elsewhere shows
+        that entries were cut from its end or the whole chain was rewritten.
+        """
+        return self.read(audit.audit_head)
+
+    # -- preparing -------------------------------------------------------------------------
+
+    def create_meeting(self, s: MeetingSettings) -> Meeting:
+        return self._write(lambda conn: prepare.create_meeting(conn, s))
+
+    def update_meeting(self, meeting_id: int, changes: Mapping[str, Any]) -> Meeting:
+        """Change a meeting's settings (validated by `settings.meeting_changes`); only the title
+        and the follow-up months once an item has been opened."""
+        return self._write(lambda conn: prepare.update_meeting(conn, meeting_id, changes))
+
+    def copy_meeting(self, meeting_id: int, title: str | None = None) -> Meeting:
+        """A new meeting with the same settings and items (all in draft), and no cards."""
+        return self._write(lambda conn: prepare.copy_meeting(conn, meeting_id, title))
+
+    def add_items(self, meeting_id: int, items: Sequence[NewItem]) -> list[int]:
+        return self._write(lambda conn: prepare.add_items(conn, meeting_id, items))
+
+    def edit_item(self, meeting_id: int, item_id: int, changes: Mapping[str, str]) -> Item:
+        """Change an item's subject, person, kind or batch; only while it is in draft."""
+        return self._write(lambda conn: prepare.edit_item(conn, meeting_id, item_id, changes))
+
+    def delete_item(self, meeting_id: int, item_id: int) -> None:
+        """Remove an item that was never opened."""
+        self._write(lambda conn: prepare.delete_item(conn, meeting_id, item_id))
+
+    def order_items(self, meeting_id: int, ids: Sequence[int]) -> list[int]:
+        """Put the meeting's items in this order; `ids` names every item once."""
+        return self._write(lambda conn: prepare.order_items(conn, meeting_id, ids))
+
+    def issue_cards(
+        self, meeting_id: int, count: int, grp: str = "member", origin: str = "issued"
+    ) -> list[IssuedCard]:
+        """New cards numbered after the meeting's last card."""
+
+        def job(conn: sqlite3.Connection) -> list[IssuedCard]:
+            meeting_row(conn, meeting_id)
+            return prepare.issue_cards(conn, meeting_id, count, grp, origin)
+
+        return self._write(job)
+
+    def use_card(self, token: str, device: str) -> tuple[Card, Admission]:
+        """A phone uses a card: refuse, or admit it (binding the device and checking in)."""
+        card = self.card(token)
+        if card is None:
+            raise NotFound("This card is not valid.")
+        decision = cards.admit(
+            revoked=bool(card["revoked"]),
+            bound_device=card["device"],
+            checked_in=bool(card["present"]),
+            device=device,
+        )
+        if not decision.ok or not (decision.bind or decision.check_in):
+            return card, decision
+        return self._write(lambda conn: prepare.admit_card(conn, card["id"], device))
+
+    def join(self, join_key: str, device: str) -> Card:
+        """Open join mode: the card this device already holds, or a fresh one up to 应到."""
+        return self._write(lambda conn: prepare.join(conn, join_key, device))
+
+    def set_card(self, meeting_id: int, number: int, action: str) -> int:
+        """The secretary releases a card's device binding ('release') or withdraws it ('revoke').
+
+        Returns the card's id.
+        """
+        return self._write(lambda conn: prepare.set_card(conn, meeting_id, number, action))
+
+    # -- paper ballots and follow-ups -------------------------------------------------------
+
+    def enter_paper(self, meeting_id: int, item_id: int, entry: PaperEntry) -> PaperEntered:
+        """Enter an item's paper ballots (补录) for one aspect and group (replacing the ones
+        entered before), while it is closed and not yet revealed. Audit-logged."""
+        return self._write(lambda conn: ballots.enter_paper(conn, meeting_id, item_id, entry))
+
+    def set_followup(
+        self, meeting_id: int, item_id: int, change: FollowupChange, today: date | None = None
+    ) -> Followup:
+        """Change an item's follow-up record (creating the item's own one if it has none: from
+        the record it carries, if any, else a new `pending` one). Audit-logged."""
+        day = today or date.today()
+        return self._write(
+            lambda conn: followups.set_followup(conn, meeting_id, item_id, change, day)
+        )
+
+    # -- moving ----------------------------------------------------------------------------
+
+    def move(self, meeting_id: int, request: Move, action: str) -> Moved:
+        """Move items through draft → open → closed → revealed (all of them, or none)."""
+
+        def job(conn: sqlite3.Connection) -> Moved:
+            done = moves.move_items(conn, meeting_id, request, action, actor="secretary")
+            self._recount_voted(conn, meeting_id)
+            return done
+
+        done = self._submit_keeping_voted(job)
+        if action in ("close", "reset"):
+            self.seal()
+        if action == "reveal":
+            self._backup_soon(meeting_id)
+        return done
+
+    def undo(self, meeting_id: int) -> Moved:
+        """Take back the meeting's last step, unless it was a reveal (revealed results stand).
+
+        A close is undone by reopening, an open or reopen by discarding the votes cast since
+        (reset to draft, or close again after a reopen): `meeting.UNDO`. Recorded in the audit
+        log as such.
+        """
+
+        def job(conn: sqlite3.Connection) -> Moved:
+            done = moves.undo_last(conn, meeting_id)
+            self._recount_voted(conn, meeting_id)
+            return done
+
+        done = self._submit_keeping_voted(job)
+        if done["action"] in ("close", "reset"):
+            self.seal()
+        return done
+
+    def close_due(self, now: float | None = None) -> list[tuple[int, list[int]]]:
+        """Close every open item whose countdown has run out; [(meeting, [items])]."""
+        now = time.time() if now is None else now
+        due = self.read(lambda c: moves.due_items(c, now, self._voted_by_meeting.get))
+        if not due:
+            return []
+        by_meeting: dict[int, list[int]] = defaultdict(list)
+        for meeting_id, item_id in due:
+            by_meeting[meeting_id].append(item_id)
+        closed = self._submit_keeping_voted(
+            lambda conn: moves.close_due(
+                conn, list(by_meeting), now, self._voted_by_meeting.get, self._recount_voted
+            )
+        )
+        if closed:
+            self.seal()
+        return closed
+
+    # -- voting, and 已投 kept in memory -----------------------------------------------------
+
+    def cast(self, card_id: int, votes: Sequence[Vote]) -> list[str]:
+        """Record a phone's votes, all of them or none; each one's status is returned.
+
+        'recorded' (new), 'unchanged' (a resend of the same ballot), 'changed' (the voter changed
+        the choice, where the meeting allows it). Raises `Refused` and keeps nothing otherwise.
+        """
+
+        def job(conn):
+            meeting_id, statuses = ballots.cast_votes(
+                conn, card_id, votes, self._known.now(self.writer)
+            )
+            self._add_voted_after_cast(meeting_id, votes, statuses)
+            return statuses
+
+        return self._submit_keeping_voted(job, changes=False)
+
+    def _voted_copy(self, meeting_id: int) -> dict[str, int]:
+        """A copy of the meeting's 已投 counts (counted by the writer on first use)."""
+        counts = self._voted_by_meeting.get(meeting_id)
+        if counts is None:
+            self.writer.submit(lambda conn: self._recount_voted(conn, meeting_id))
+            counts = self._voted_by_meeting.get(meeting_id, {})
+        return counts.copy()
+
+    def _recount_voted(self, conn: sqlite3.Connection, meeting_id: int) -> None:
+        """Count a meeting's 已投 afresh (on the writer's thread, after a move).
+
+        Only for a meeting that exists: asking after any number (a projector URL with a made-up
+        id) must not grow what is kept, nor reach SQLite with an id too large for it.
+        """
+        if not reads.meeting_exists(conn, meeting_id):
+            self._voted_by_meeting.pop(meeting_id, None)
+            return
+        self._voted_by_meeting[meeting_id] = reads.voted_per_item(conn, meeting_id)
+
+    def _add_voted_after_cast(
+        self, meeting_id: int, votes: Sequence[Vote], statuses: list[str]
+    ) -> None:
+        """One more card on each item whose first aspect this card voted on (writer's thread)."""
+        counts = self._voted_by_meeting.get(meeting_id)
+        if counts is None:
+            return  # counted from the table when next asked
+        for v, status in zip(votes, statuses, strict=True):
+            if status == "recorded" and v.aspect == 0:
+                key = str(v.item)
+                counts[key] = counts.get(key, 0) + 1
+
+    def _write(self, job):
+        """Submit a job that may change what votes are checked against (every write but a cast)."""
+
+        def changing(conn):
+            self._known.forget()
+            return job(conn)
+
+        return self.writer.submit(changing)
+
+    def _submit_keeping_voted(self, job, *, changes: bool = True):
+        """Submit a job that keeps the 已投 counts up to date as it writes."""
+        try:
+            return self._write(job) if changes else self.writer.submit(job)
+        except sqlite3.Error:  # the whole group was rolled back: count again when next asked
+            self._voted_by_meeting.clear()
+            raise
+
+    # -- the file ----------------------------------------------------------------------------
+
+    def _backup_soon(self, meeting_id: int) -> None:
+        """Back up after a reveal without holding it up: the projector shows the result first."""
+
+        def run() -> None:
+            try:
+                self.backup(meeting_id)
+            except Exception:  # a failed copy must not fail the reveal; the next one tries again
+                logger.exception("backup after the reveal failed")
+
+        if self.writer.runtime is None:
+            run()
+        else:
+            self.writer.runtime.spawn(run)
+
+    def seal(self) -> None:
+        """Rewrite the database file in key order and empty the WAL (after every close): see
+        `disk.seal`. It runs on the writer's thread."""
+        self.writer.submit(disk.seal, transactional=False)
+
+    def backup(self, meeting_id: int, keep: int = disk.BACKUPS_KEPT) -> Path:
+        """Copy the database into `backups/` beside it (after every reveal); keep the newest.
+
+        It runs on the writer's thread after its group's commit, so no write races it and the
+        event loop never waits on it: see `disk.backup_job`.
+        """
+        return self.writer.submit(disk.backup_job(self.path, meeting_id, keep), transactional=False)
+
+    def close(self) -> None:
+        self._read.close()
