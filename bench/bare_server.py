@@ -3,7 +3,7 @@
     python bench/bare_server.py [--host 127.0.0.1] [--port 5001] [--async-mode eventlet|gevent]
 
 `bench/load.py` runs it beside the app, under the same load, to show what Flask-SocketIO itself
-can do on this machine. It mirrors the app's transport (app.py `create_app` and `serve`): the
+can do on this machine. It mirrors the app's transport (`ceping`: `create_app`, `serve`): the
 same async mode with the same monkey patching, the same ping settings and largest message, the
 same connection limit, no logging. It accepts the phones' flow: `/voter` takes any `auth`, and
 `vote` acks `{"ok": true, "votes": ["recorded", ...]}` (one per vote) without storing anything;
@@ -47,7 +47,7 @@ from typing import Any  # noqa: E402
 from flask import Flask  # noqa: E402
 from flask_socketio import SocketIO  # noqa: E402
 
-# The app's transport settings (app.py); tests/test_bench.py checks that they still match.
+# The app's transport settings (ceping); tests/test_bench.py checks that they still match.
 MAX_MESSAGE = 256 * 1024
 PING_INTERVAL = 25
 PING_TIMEOUT = 20
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bare server on http://{args.host}:{args.port}/ ({args.async_mode})", flush=True)
     kwargs: dict[str, Any] = {"log_output": False}
     if args.async_mode == "eventlet":
-        kwargs["max_size"] = max(limit, 1024)  # as app.py: eventlet's default is 1,024
+        kwargs["max_size"] = max(limit, 1024)  # as ceping.server: eventlet's default is 1,024
     sio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, **kwargs)
     return 0
 

@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import bare_server  # noqa: E402
 
-import app as ceping_app  # noqa: E402
+import ceping  # noqa: E402
+from ceping.server import tune_gc  # noqa: E402
 
 TOKEN = "bench-handler-admin-token"
 CHOICES = ("satisfied", "basic", "unsatisfied")
@@ -90,11 +91,11 @@ def _message(items: list[int]) -> dict[str, Any]:
 
 def run_app(phones: int, per_batch: int, rounds: int) -> dict[str, Any]:
     folder = tempfile.mkdtemp(prefix="ceping-handler-")
-    flask_app = ceping_app.create_app(
+    flask_app = ceping.create_app(
         {"ASYNC_MODE": "gevent", "INSTANCE": folder, "ADMIN_TOKEN": TOKEN, "CLOCK_INTERVAL": 0}
     )
-    ceping_app.tune_gc()  # as `app.py serve` does before it takes connections
-    sio = ceping_app.socketio
+    tune_gc()  # as `app.py serve` does before it takes connections
+    sio = ceping.socketio
     http = flask_app.test_client()
     m = _api(http, "/meetings", {"title": "bench", "expected": phones})
     tokens = [

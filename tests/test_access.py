@@ -28,9 +28,9 @@ from walk import SAFE, calls, dump, endpoints, namespaces
 #: card's own token, an open-join meeting's join key). Every other route must refuse.
 PUBLIC = {
     "static": 200,  # CSS, scripts, the vendored Socket.IO client
-    "healthz": 200,
-    "home": 302,  # to the console
-    "language": 302,  # sets the language cookie, back to the page
+    "pages.healthz": 200,
+    "pages.home": 302,  # to the console
+    "pages.language": 302,  # sets the language cookie, back to the page
     "voter.ballot": 200,  # the card's token is the phone's credential
     "voter.join": 302,  # open join mode: the join key hands out a card
     "console.index": 200,  # the login form (the meetings only after a login)

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from app import MAX_MESSAGE, socketio
 from bench import bare_server, load
+from ceping import MAX_MESSAGE, socketio
 from realserver import ROOT
 
 PHONES = 50

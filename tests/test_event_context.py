@@ -1,7 +1,7 @@
-"""Socket.IO events run in a lighter request context (app.py `CepingFlask`): no URL routing,
-the URL adapter bound once per connection, the connection's session kept between events. What a
-user relies on must still hold: the console's login session opens its Socket.IO connection, and
-every event of a connection sees it."""
+"""Socket.IO events run in a lighter request context (`CepingFlask`, ceping/flaskext.py): no URL
+routing, the URL adapter bound once per connection, the connection's session kept between events.
+What a user relies on must still hold: the console's login session opens its Socket.IO
+connection, and every event of a connection sees it."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def test_an_event_builds_urls_but_is_not_routed(app, api):
     @socketio.on("probe", namespace="/voter")
     def probe(data=None):
         seen.append((request.url_rule, request.routing_exception, dict(session)))
-        return url_for("healthz", _external=True)
+        return url_for("pages.healthz", _external=True)
 
     try:
         _probe(app, api, m)

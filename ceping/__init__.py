@@ -1,0 +1,124 @@
+"""ceping (测评), the web application: `create_app` wires the voting side (`voting`, which never
+imports `display`) and the display side (`display`) into one Flask app.
+
+    ceping.pages     what every page shares: health check, home, language, the wait page
+    ceping.flaskext  Flask made lighter for a hall of phones
+    ceping.server    serving the app: runtime, listening socket, access log, what `serve` prints
+    ceping.cli       the command line (`python app.py serve | verify | token`)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_babel import Babel
+from flask_compress import Compress
+from flask_socketio import SocketIO
+from flask_wtf.csrf import CSRFProtect
+
+from ceping import pages
+from ceping.flaskext import CepingFlask, CookieSessions, StaticCache
+from ceping.server import runtime_for
+from display import publish, qr, screen
+from display.events import ConsoleNamespace, ScreenNamespace
+from display.exports import bp as exports_bp
+from display.push import Pusher
+from voting import api, console, events, voter
+from voting.context import Ceping
+from voting.storage import Store
+
+__all__ = ["MAX_MESSAGE", "create_app", "socketio"]
+
+socketio = SocketIO()
+babel = Babel()
+csrf = CSRFProtect()
+compress = Compress()
+
+MAX_MESSAGE = 256 * 1024  # the largest Socket.IO message or HTTP body accepted
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. `config` overrides settings (tests pass a temporary instance folder)."""
+    instance = (config or {}).get("INSTANCE") or os.environ.get("CEPING_INSTANCE")
+    app = CepingFlask(
+        __name__,
+        root_path=str(ROOT),  # templates/, static/ and translations/ are beside app.py
+        instance_path=str(Path(instance).resolve()) if instance else None,
+        instance_relative_config=True,
+    )
+    configure(app, config)
+    admin_token = app.config["ADMIN_TOKEN"] or _instance_secret(app, "admin_token")
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        max_http_buffer_size=MAX_MESSAGE,
+        ping_interval=25,
+        ping_timeout=20,
+        logger=False,
+        engineio_logger=False,
+    )
+    store = Store(app.config["DATABASE"], runtime_for(socketio))
+    ceping = Ceping(store=store, admin_token=admin_token, socketio=socketio)
+    app.extensions["ceping"] = ceping
+
+    babel.init_app(app, locale_selector=pages.locale)
+    compress.init_app(app)
+    app.register_blueprint(pages.bp)  # after Flask-Compress: its static files are read whole
+    csrf.init_app(app)
+    csrf.exempt(api.bp)  # the API checks CSRF itself, for console sessions only (voting.auth)
+    app.jinja_env.globals["LANGUAGES"] = pages.LANGUAGES
+    app.jinja_env.globals["qr_svg"] = qr.svg  # the card sheet's QR codes
+    for blueprint in (api.bp, voter.bp, console.bp, screen.bp, exports_bp, publish.bp):
+        app.register_blueprint(blueprint)
+    socketio.on_namespace(events.VoterNamespace(events.NAMESPACE))
+    socketio.on_namespace(ScreenNamespace("/screen"))
+    socketio.on_namespace(ConsoleNamespace("/console"))
+    app.extensions["ceping.pusher"] = Pusher(app, ceping, app.config["PUSH_INTERVAL"])
+    if app.config["CLOCK_INTERVAL"]:
+        socketio.start_background_task(events.clock, app, app.config["CLOCK_INTERVAL"])
+    return app
+
+
+def configure(app: Flask, config: dict[str, Any] | None) -> None:
+    """The settings: defaults, the environment's, then `config`; the instance folder's secrets."""
+    app.config.from_mapping(
+        ASYNC_MODE="threading",  # `serve` chooses gevent or eventlet
+        ADMIN_TOKEN=os.environ.get("CEPING_ADMIN_TOKEN"),
+        PUBLIC_URL=os.environ.get("CEPING_PUBLIC_URL"),
+        PUSH_INTERVAL=0.1,
+        CLOCK_INTERVAL=1.0,
+        MAX_CONTENT_LENGTH=MAX_MESSAGE,
+        JSON_SORT_KEYS=False,
+        CONSOLE_PASSWORD=os.environ.get("CEPING_CONSOLE_PASSWORD"),
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,  # valid as long as the console's login session
+        BABEL_DEFAULT_LOCALE="zh_CN",
+        # Pages and their scripts go out compressed (a phone over plain http asks for gzip);
+        # a static file is compressed once and kept (StaticCache), a page every time.
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_CACHE_BACKEND=StaticCache,
+        COMPRESS_CACHE_KEY=lambda request: request.path,
+    )
+    app.config.update(config or {})
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese as UTF-8: half the bytes
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)  # ballots, secrets
+    app.config.setdefault("DATABASE", str(Path(app.instance_path) / "ceping.sqlite"))
+    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _instance_secret(app, "secret_key")
+    app.session_interface = CookieSessions()
+
+
+def _instance_secret(app: Flask, name: str) -> str:
+    """A random secret kept in the instance folder, made on first start."""
+    path = Path(app.instance_path) / name
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(24)
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return value
