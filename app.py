@@ -46,7 +46,7 @@ import socket  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-from flask import Flask, redirect, render_template, request, url_for  # noqa: E402
+from flask import Flask, redirect, request, url_for  # noqa: E402
 from flask.ctx import RequestContext  # noqa: E402
 from flask.sessions import SecureCookieSessionInterface  # noqa: E402
 from flask_babel import Babel  # noqa: E402
@@ -58,8 +58,7 @@ from display import publish, qr, screen  # noqa: E402
 from display.events import ConsoleNamespace, ScreenNamespace  # noqa: E402
 from display.exports import bp as exports_bp  # noqa: E402
 from display.push import Pusher  # noqa: E402
-from voting import api, console, demo, events, voter  # noqa: E402
-from voting.auth import TooManyAttempts, too_many  # noqa: E402
+from voting import api, console, demo, events, voter, web_errors  # noqa: E402
 from voting.context import Ceping  # noqa: E402
 from voting.store import Store  # noqa: E402
 from voting.writer import Runtime, threaded_runtime  # noqa: E402
@@ -160,13 +159,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["CLOCK_INTERVAL"]:
         socketio.start_background_task(events.clock, app, app.config["CLOCK_INTERVAL"])
 
-    @app.errorhandler(TooManyAttempts)
-    def _too_many(exc: TooManyAttempts):
-        """A secret guessed wrong too often (voting.limits): wait, on any page or call."""
-        if request.path.startswith("/api/"):
-            return too_many(exc)
-        page = render_template("too_many.html", seconds=exc.retry_after)
-        return page, 429, {"Retry-After": str(exc.retry_after)}
+    web_errors.register(app)  # one answer for each refusal, on any page or call
 
     @app.get("/healthz")
     def healthz():

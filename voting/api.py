@@ -1,67 +1,26 @@
 """The HTTP JSON API under /api: the secretary's calls (the console uses the same API).
 
 Every call needs the admin token or a console login. Bad input gets a 4xx with
-`{"error": code, "message": text}` and changes nothing.
+`{"error": code, "message": text}` (voting.web_errors) and changes nothing.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, current_app, jsonify, request
 
 from voting import events, importing, settings
 from voting.auth import admin_required
 from voting.console import card_url
 from voting.context import ceping
-from voting.meeting import MoveRefused
-from voting.settings import BadInput
+from voting.errors import BadInput, NotFound
 from voting.signals import cards_changed, items_moved
-from voting.store import NotFound, Refused
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 ACTIONS = ("open", "close", "reveal", "reopen", "reset")
 ID = "int(max=9223372036854775807)"  # SQLite's largest integer: a larger id is simply not found
-
-
-def _error(status: int, code: str, message: str, **extra: Any):
-    response = jsonify(error=code, message=message, **extra)
-    response.status_code = status
-    return response
-
-
-@bp.errorhandler(BadInput)
-def _bad_input(exc: BadInput):
-    return _error(400, exc.code, exc.message)
-
-
-@bp.app_errorhandler(NotFound)
-def _not_found(exc: NotFound):
-    """Something asked for is not there: JSON under /api (also for the output side's downloads),
-    the not-found page elsewhere."""
-    if request.path.startswith("/api/"):
-        return _error(404, exc.code, exc.message)
-    return render_template("not_found.html"), 404
-
-
-@bp.errorhandler(MoveRefused)
-@bp.errorhandler(Refused)
-def _refused(exc: MoveRefused | Refused):
-    return _error(409, exc.code, exc.message, item=exc.item)
-
-
-@bp.app_errorhandler(HTTPException)
-def _http(exc: HTTPException):
-    """Errors under /api answer in JSON, even where no route matched (404, 405, 413)."""
-    if not request.path.startswith("/api/"):
-        return exc
-    code = (exc.name or "error").lower().replace(" ", "_")
-    response = _error(exc.code or 500, code, exc.description or exc.name)
-    if exc.code == 405:
-        response.headers["Allow"] = ", ".join(getattr(exc, "valid_methods", None) or ())
-    return response
 
 
 def _body() -> Any:
