@@ -23,7 +23,14 @@ ACTIONS = ("open", "close", "reveal", "reopen", "reset")
 ID = "int(max=9223372036854775807)"  # SQLite's largest integer: a larger id is simply not found
 
 
-def _body() -> Any:
+def _body(optional: bool = False) -> Any:
+    """The request's JSON body: every /api route that takes one reads it here.
+
+    Not JSON, not sent as JSON, or nested too deeply: 400. An `optional` body may be left out
+    (nothing at all is sent): that reads as `{}`.
+    """
+    if optional and not request.get_data(cache=True):
+        return {}
     try:
         data = request.get_json(silent=True)
     except RecursionError:
@@ -73,7 +80,7 @@ def update_meeting(meeting_id: int):
 @bp.post(f"/meetings/<{ID}:meeting_id>/copy")
 @admin_required
 def copy_meeting(meeting_id: int):
-    title = settings.copy_request(request.get_json(silent=True) or {})
+    title = settings.copy_request(_body(optional=True))
     return jsonify(ceping().store.copy_meeting(meeting_id, title)), 201
 
 
