@@ -32,10 +32,7 @@ def _is_admin(auth: Any) -> bool:
 
 
 def _refuse_waiting(exc: TooManyAttempts) -> ConnectionRefusedError:
-    return ConnectionRefusedError(
-        f"Too many failed attempts: try again in {exc.retry_after} s.",
-        {"error": "too_many_attempts", "retry_after": exc.retry_after},
-    )
+    return ConnectionRefusedError(exc.message, {"error": exc.code, "retry_after": exc.retry_after})
 
 
 class ScreenNamespace(OnePayload):
