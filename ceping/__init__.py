@@ -27,7 +27,7 @@ from display import publish, qr, screen
 from display.events import ConsoleNamespace, ScreenNamespace
 from display.exports import bp as exports_bp
 from display.push import Pusher
-from voting import api, console, events, voter
+from voting import api, console, events, voter, web_errors
 from voting.context import Ceping
 from voting.storage import Store
 
@@ -70,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     compress.init_app(app)
     app.register_blueprint(pages.bp)  # after Flask-Compress: its static files are read whole
     csrf.init_app(app)
+
     csrf.exempt(api.bp)  # the API checks CSRF itself, for console sessions only (voting.auth)
     app.jinja_env.globals["LANGUAGES"] = pages.LANGUAGES
     app.jinja_env.globals["qr_svg"] = qr.svg  # the card sheet's QR codes
@@ -78,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     socketio.on_namespace(events.VoterNamespace(events.NAMESPACE))
     socketio.on_namespace(ScreenNamespace("/screen"))
     socketio.on_namespace(ConsoleNamespace("/console"))
+    web_errors.register(app)  # one answer for each refusal, on any page or call
     app.extensions["ceping.pusher"] = Pusher(app, ceping, app.config["PUSH_INTERVAL"])
     if app.config["CLOCK_INTERVAL"]:
         socketio.start_background_task(events.clock, app, app.config["CLOCK_INTERVAL"])

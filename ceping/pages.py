@@ -1,14 +1,10 @@
 """What every page shares: the health check, the home redirect, the language switch and the
-locale it sets, the static files read whole, and the page a guesser waits on."""
+locale it sets, and the static files read whole."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
-
-from voting.auth import TooManyAttempts, too_many
 
 bp = Blueprint("pages", __name__)
 
@@ -36,15 +32,6 @@ def _buffer_static(response: Response) -> Response:
         response.direct_passthrough = False
         response.set_data(response.get_data())
     return response
-
-
-@bp.app_errorhandler(TooManyAttempts)
-def _too_many(exc: TooManyAttempts) -> Any:
-    """A secret guessed wrong too often (voting.limits): wait, on any page or call."""
-    if request.path.startswith("/api/"):
-        return too_many(exc)
-    page = render_template("too_many.html", seconds=exc.retry_after)
-    return page, 429, {"Retry-After": str(exc.retry_after)}
 
 
 @bp.get("/healthz")

@@ -12,9 +12,9 @@ from flask import request, session
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from voting import views
-from voting.auth import ADMIN, TooManyAttempts, check_secret, screen_target
+from voting.auth import ADMIN, check_secret, screen_target
 from voting.context import ceping
-from voting.errors import NotFound
+from voting.errors import BadInput, NotFound, TooManyAttempts
 from voting.events import OnePayload
 from voting.storage import SQLITE_INTS
 
@@ -32,10 +32,7 @@ def _is_admin(auth: Any) -> bool:
 
 
 def _refuse_waiting(exc: TooManyAttempts) -> ConnectionRefusedError:
-    return ConnectionRefusedError(
-        f"Too many failed attempts: try again in {exc.retry_after} s.",
-        {"error": "too_many_attempts", "retry_after": exc.retry_after},
-    )
+    return ConnectionRefusedError(exc.message, {"error": exc.code, "retry_after": exc.retry_after})
 
 
 class ScreenNamespace(OnePayload):
@@ -86,10 +83,7 @@ class ConsoleNamespace(OnePayload):
         from then on this console hears `meeting`, `turnout` and `results` for it."""
         meeting_id = _meeting_id(data.get("meeting")) if isinstance(data, dict) else None
         if meeting_id is None:
-            return {"ok": False, "error": "bad_payload", "message": "Send {meeting: id}."}
-        try:
-            m = ceping().store.meeting(meeting_id)
-        except NotFound as exc:
-            return {"ok": False, "error": exc.code, "message": exc.message}
+            raise BadInput("Send {meeting: id}.", "bad_payload")
+        m = ceping().store.meeting(meeting_id)  # or the ack of a NotFound (OnePayload)
         join_room(f"console:{meeting_id}")
         return {"ok": True, "meeting": m, "sid": request.sid}

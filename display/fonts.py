@@ -18,6 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from voting.errors import CepingError
+
 if TYPE_CHECKING:
     from fontTools.ttLib import TTFont
 
@@ -36,8 +38,11 @@ KNOWN = (
 PREFERRED = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Micro Hei")
 
 
-class FontMissing(RuntimeError):
-    """No CJK font can be used: the bundled one is gone and the system has none."""
+class FontMissing(CepingError, RuntimeError):
+    """No CJK font can be used: the bundled one is gone and the system has none (503)."""
+
+    status = 503
+    default_code = "no_font"
 
     def __init__(self) -> None:
         super().__init__(

@@ -5,7 +5,8 @@
     GET /api/meetings/<id>/cards.pdf     the voter cards to print, cut and hand out [?group=]
 
 Each comes as a download whose name is the meeting's title (RFC 5987 `filename*`, with an ASCII
-`filename` beside it for old browsers).
+`filename` beside it for old browsers). Without a CJK font a PDF cannot be made: 503 `no_font`
+(display.fonts.FontMissing).
 
 matplotlib, fpdf2 and their fonts are imported by the first download, not when the server
 starts: a server holding 3,000 phones does not carry them (about 45 MB) until they are needed.
@@ -17,22 +18,14 @@ import re
 from datetime import date
 from io import BytesIO
 
-from flask import Blueprint, jsonify, request, send_file
+from flask import Blueprint, request, send_file
 
-from display.fonts import FontMissing
 from voting.api import ID
 from voting.auth import admin_required
 from voting.console import card_url
 from voting.context import ceping
 
 bp = Blueprint("publish", __name__, url_prefix="/api/meetings")
-
-
-@bp.errorhandler(FontMissing)
-def _no_font(exc: FontMissing):
-    response = jsonify(error="no_font", message=str(exc))
-    response.status_code = 503
-    return response
 
 
 def filename(title: str, what: str) -> str:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, make_response, render_template, request, url_for
 
 from display import qr
-from voting.auth import TooManyAttempts, check_secret, is_admin, screen_target, trust
+from voting.auth import check_secret, is_admin, screen_target, trust
 from voting.context import ceping
-from voting.errors import NotFound
 
 bp = Blueprint("screen", __name__, url_prefix="/screen")
 
@@ -22,17 +21,10 @@ def join_url(join_key: str) -> str:
 @bp.get("/<int:meeting_id>")
 def projector(meeting_id: int):
     """The projector of one meeting; needs the meeting's screen key (or a console login)."""
-    try:
-        m = ceping().store.meeting(meeting_id)
-    except NotFound:
-        return render_template("not_found.html"), 404
+    m = ceping().store.meeting(meeting_id)  # or the not-found page (voting.web_errors)
     key = request.args.get("key", "")
     target = screen_target(meeting_id)
-    try:
-        admitted = is_admin() or check_secret(target, key, m["screen_key"])
-    except TooManyAttempts as exc:
-        page = render_template("too_many.html", seconds=exc.retry_after)
-        return page, 429, {"Retry-After": str(exc.retry_after)}
+    admitted = is_admin() or check_secret(target, key, m["screen_key"])  # or the wait page
     if not admitted:
         return render_template("not_found.html"), 404  # says nothing of which meetings exist
     join = join_url(m["join_key"]) if m["join_mode"] == "open" else None

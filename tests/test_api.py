@@ -577,6 +577,23 @@ def test_a_deeply_nested_body_is_refused(api):
     assert snapshot(api) == before
 
 
+def test_a_copy_reads_its_body_like_every_route(api):
+    """The copy's body is optional, but what is sent is read as every other route reads it: a
+    body nested 1,000 deep (a RecursionError in the JSON parser) or not JSON is a 400."""
+    mid = new_meeting(api, title="原会议")["id"]
+    before = snapshot(api, mid)
+    r = send(api, "POST", f"/meetings/{mid}/copy", Raw("[" * 1000 + "]" * 1000))
+    assert refusal(r, 400, "bad_input")["message"] == "The request body is nested too deeply."
+    for raw in (Raw('{"title": "x"'), Raw('{"title": "x"}', "text/plain"), Raw("null")):
+        refusal(send(api, "POST", f"/meetings/{mid}/copy", raw), 400, "bad_input")
+    assert snapshot(api, mid) == before
+    for body in (None, Raw(""), {}):  # no body at all, an empty one, no title: the same title
+        r = send(api, "POST", f"/meetings/{mid}/copy", body)
+        assert r.status_code == 201 and r.get_json()["title"] == "原会议", r.data[:300]
+    r = send(api, "POST", f"/meetings/{mid}/copy", {"title": "新会议"})
+    assert r.status_code == 201 and r.get_json()["title"] == "新会议"
+
+
 @pytest.mark.parametrize(
     ("path", "raw"),
     [

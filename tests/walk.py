@@ -16,6 +16,7 @@ from typing import Any
 from werkzeug.routing import AnyConverter, BuildError, IntegerConverter, Rule
 
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})  # the methods that carry a body
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,11 @@ def calls(
     return sorted(found.values(), key=lambda c: (c.endpoint, c.method, c.url))
 
 
+def body_calls(app, known: dict[str, list[Any]]) -> list[Call]:
+    """One call per route and method that can carry a body, whether or not its view reads one."""
+    return calls(app, known, lambda rule: sorted(rule.methods & BODY_METHODS))
+
+
 def endpoints(app) -> set[str]:
     return {r.endpoint for r in app.url_map.iter_rules()}
 
@@ -83,6 +89,12 @@ def events(handler: Any) -> list[str]:
         and name not in ("on_connect", "on_disconnect")
         and callable(getattr(handler, name))
     )
+
+
+def socket_events(socketio) -> list[tuple[str, str]]:
+    """Every (namespace, event) a client can send an event to, besides connect and disconnect."""
+    return [(ns, name) for ns, handler in sorted(namespaces(socketio).items())
+            for name in events(handler)]  # fmt: skip
 
 
 def dump(db_path: str | Path) -> list[tuple[str, list[tuple]]]:

@@ -1,23 +1,20 @@
 """The HTTP JSON API under /api: the secretary's calls (the console uses the same API).
 
 Every call needs the admin token or a console login. Bad input gets a 4xx with
-`{"error": code, "message": text}` and changes nothing.
+`{"error": code, "message": text}` (voting.web_errors) and changes nothing.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, current_app, jsonify, request
 
 from voting import events, importing, settings
 from voting.auth import admin_required
 from voting.console import card_url
 from voting.context import ceping
-from voting.errors import NotFound, Refused
-from voting.meeting import MoveRefused
-from voting.settings import BadInput
+from voting.errors import BadInput, NotFound
 from voting.signals import cards_changed, items_moved
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -26,45 +23,14 @@ ACTIONS = ("open", "close", "reveal", "reopen", "reset")
 ID = "int(max=9223372036854775807)"  # SQLite's largest integer: a larger id is simply not found
 
 
-def _error(status: int, code: str, message: str, **extra: Any):
-    response = jsonify(error=code, message=message, **extra)
-    response.status_code = status
-    return response
+def _body(optional: bool = False) -> Any:
+    """The request's JSON body: every /api route that takes one reads it here.
 
-
-@bp.errorhandler(BadInput)
-def _bad_input(exc: BadInput):
-    return _error(400, exc.code, exc.message)
-
-
-@bp.app_errorhandler(NotFound)
-def _not_found(exc: NotFound):
-    """Something asked for is not there: JSON under /api (also for the output side's downloads),
-    the not-found page elsewhere."""
-    if request.path.startswith("/api/"):
-        return _error(404, exc.code, exc.message)
-    return render_template("not_found.html"), 404
-
-
-@bp.errorhandler(MoveRefused)
-@bp.errorhandler(Refused)
-def _refused(exc: MoveRefused | Refused):
-    return _error(409, exc.code, exc.message, item=exc.item)
-
-
-@bp.app_errorhandler(HTTPException)
-def _http(exc: HTTPException):
-    """Errors under /api answer in JSON, even where no route matched (404, 405, 413)."""
-    if not request.path.startswith("/api/"):
-        return exc
-    code = (exc.name or "error").lower().replace(" ", "_")
-    response = _error(exc.code or 500, code, exc.description or exc.name)
-    if exc.code == 405:
-        response.headers["Allow"] = ", ".join(getattr(exc, "valid_methods", None) or ())
-    return response
-
-
-def _body() -> Any:
+    Not JSON, not sent as JSON, or nested too deeply: 400. An `optional` body may be left out
+    (nothing at all is sent): that reads as `{}`.
+    """
+    if optional and not request.get_data(cache=True):
+        return {}
     try:
         data = request.get_json(silent=True)
     except RecursionError:
@@ -114,7 +80,7 @@ def update_meeting(meeting_id: int):
 @bp.post(f"/meetings/<{ID}:meeting_id>/copy")
 @admin_required
 def copy_meeting(meeting_id: int):
-    title = settings.copy_request(request.get_json(silent=True) or {})
+    title = settings.copy_request(_body(optional=True))
     return jsonify(ceping().store.copy_meeting(meeting_id, title)), 201
 
 

@@ -9,28 +9,20 @@ attempts are counted apart, so guesses from elsewhere cannot lock it out.
 from __future__ import annotations
 
 import hmac
-import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import current_app, jsonify, request, session
+from flask import current_app, request, session
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from voting.context import ceping
+from voting.errors import TooManyAttempts, Unauthorized
 from voting.limits import ADMIN_POLICY, SCREEN_POLICY, Policy
 
 ADMIN = "admin"  # the one admin account: the admin token and the console password
 TRUSTED_COOKIE = "ceping_trusted"
 TRUSTED_AGE = 365 * 24 * 3600
-
-
-class TooManyAttempts(Exception):
-    """A target had too many failed attempts: this one was not checked; try after `retry_after`."""
-
-    def __init__(self, retry_after: float):
-        super().__init__(f"too many failed attempts; try again in {retry_after:.0f} s")
-        self.retry_after = max(1, math.ceil(retry_after))
 
 
 def token_ok(candidate: Any, token: str) -> bool:
@@ -118,33 +110,15 @@ def _session_only() -> bool:
     return session.get("admin") is True and not token_ok(bearer(), ceping().admin_token)
 
 
-def too_many(exc: TooManyAttempts):
-    """The API's answer while a target waits: 429 with Retry-After."""
-    response = jsonify(
-        error="too_many_attempts",
-        message=f"Too many failed attempts: try again in {exc.retry_after} s.",
-        retry_after=exc.retry_after,
-    )
-    response.status_code = 429
-    response.headers["Retry-After"] = str(exc.retry_after)
-    return response
-
-
 def admin_required(view: Callable) -> Callable:
+    """Let only the admin call `view`: 401 otherwise, 429 while the admin account waits."""
+
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        try:
-            admitted = is_admin()
-        except TooManyAttempts as exc:
-            return too_many(exc)
-        if not admitted:
-            response = jsonify(
-                error="unauthorized",
-                message="This needs the admin token (Authorization: Bearer …) or a console login.",
+        if not is_admin():
+            raise Unauthorized(
+                "This needs the admin token (Authorization: Bearer …) or a console login."
             )
-            response.status_code = 401
-            response.headers["WWW-Authenticate"] = "Bearer"
-            return response
         if request.method not in ("GET", "HEAD", "OPTIONS") and _session_only():
             current_app.extensions["csrf"].protect()  # a 400 without the X-CSRFToken header
         return view(*args, **kwargs)

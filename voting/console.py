@@ -20,9 +20,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from voting.auth import ADMIN, TooManyAttempts, check_secret, is_admin, trust
+from voting.auth import ADMIN, check_secret, is_admin, trust
 from voting.context import ceping
-from voting.errors import NotFound
+from voting.errors import TooManyAttempts
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
@@ -102,10 +102,7 @@ def meeting(meeting_id: int):
     """One meeting: prepare it, run it, see its results."""
     if not is_admin():
         return redirect(url_for("console.index", next=request.path))
-    try:
-        m = ceping().store.meeting(meeting_id)
-    except NotFound:
-        return render_template("not_found.html"), 404
+    m = ceping().store.meeting(meeting_id)  # or the not-found page (voting.web_errors)
     screen = url_for("screen.projector", meeting_id=meeting_id, key=m["screen_key"])
     return render_template("console.html", meeting=m, screen_url=screen)
 
@@ -116,10 +113,7 @@ def card_sheet(meeting_id: int):
     if not is_admin():
         return redirect(url_for("console.index", next=request.path))
     store = ceping().store
-    try:
-        m = store.meeting(meeting_id)
-    except NotFound:
-        return render_template("not_found.html"), 404
+    m = store.meeting(meeting_id)  # or the not-found page
     wanted = request.args.get("group")
     cards = [
         {**c, "url": card_url(c["token"])}

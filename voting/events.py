@@ -1,7 +1,8 @@
 """Socket.IO for phones: the `/voter` namespace, and the `state` pushes they receive.
 
-Handlers parse and validate, call the store, and answer with an ack. A phone never receives a
-tally: only the open items, the options, and which of them this card has voted on.
+Handlers parse and validate, call the store, and answer with an ack; a refusal (a `CepingError`
+raised on the way) is acked by `OnePayload` through `voting.web_errors.ack`. A phone never
+receives a tally: only the open items, the options, and which of them this card has voted on.
 """
 
 from __future__ import annotations
@@ -13,30 +14,37 @@ from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
 from voting import cards, settings
 from voting.context import Ceping, ceping
-from voting.errors import NotFound, Refused
-from voting.settings import BadInput
+from voting.errors import BadInput, CepingError, NotFound
 from voting.signals import cards_changed, items_moved, votes_recorded
+from voting.web_errors import ack
 
 NAMESPACE = "/voter"
 
 
-def _fail(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"ok": False, "error": code, "message": message, **extra}
+def _not_connected() -> CepingError:
+    return CepingError("Reconnect with your card.", "not_connected")
 
 
 class OnePayload(Namespace):
-    """A namespace whose events each take one payload (or none).
+    """A namespace whose events each take one payload (or none), and answer a refusal with an ack.
 
-    A client that sends more (`emit("vote", a, b, ack)`) gets the usual refusal instead of a
-    handler called with arguments it does not take.
+    A handler raises a `CepingError`; the client's ack is then `{"ok": false, "error", "message",
+    ...}` (`voting.web_errors.ack`). A client that sends more than one payload
+    (`emit("vote", a, b, ack)`) gets the same refusal instead of a handler called with arguments
+    it does not take.
     """
 
     def trigger_event(self, event: str, *args: Any) -> Any:
         # args: the connection's sid, then what the client sent
         handled = hasattr(self, f"on_{event}") and event not in ("connect", "disconnect")
-        if handled and len(args) > 2:
-            return _fail("bad_payload", "Send one payload with each event.")
-        return super().trigger_event(event, *args)
+        if not handled:
+            return super().trigger_event(event, *args)
+        try:
+            if len(args) > 2:
+                raise BadInput("Send one payload with each event.", "bad_payload")
+            return super().trigger_event(event, *args)
+        except CepingError as exc:
+            return ack(exc)
 
 
 class VoterNamespace(OnePayload):
@@ -74,7 +82,7 @@ class VoterNamespace(OnePayload):
         app = ceping()
         held = app.voters.card_of(request.sid)
         if held is None:
-            return _fail("not_connected", "Reconnect with your card.")
+            raise _not_connected()
         return {"ok": True, "state": app.store.voter_state(held[0])}
 
     def on_vote(self, data: Any = None) -> dict[str, Any]:
@@ -89,14 +97,9 @@ class VoterNamespace(OnePayload):
         app = ceping()
         held = app.voters.card_of(request.sid)
         if held is None:
-            return _fail("not_connected", "Reconnect with your card.")
+            raise _not_connected()
         card_id, meeting_id = held
-        try:
-            statuses = app.store.cast(card_id, settings.votes(data))
-        except BadInput as exc:
-            return _fail(exc.code, exc.message)
-        except Refused as exc:
-            return _fail(exc.code, exc.message, item=exc.item)
+        statuses = app.store.cast(card_id, settings.votes(data))
         if "recorded" in statuses or "changed" in statuses:
             votes_recorded.send(current_app._get_current_object(), meeting_id=meeting_id)
             others = [sid for sid in app.voters.sids(card_id) if sid != request.sid]
