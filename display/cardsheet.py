@@ -8,10 +8,11 @@ squares (sharp on any printer), and the instruction to scan it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import qrcode
+from fpdf.enums import WrapMode
 
 from display.pdf import ACCENT, FONT, MUTED, Document
 
@@ -23,7 +24,9 @@ GROUPS = {"member": "常委会组成人员", "deputy": "列席代表"}
 HINT = "请用手机扫描二维码参加测评，每卡限一部手机使用"
 
 
-def printable(cards: Sequence[dict[str, Any]], group: str | None = None) -> list[dict[str, Any]]:
+def printable(
+    cards: Sequence[Mapping[str, Any]], group: str | None = None
+) -> list[Mapping[str, Any]]:
     """The cards to print: issued (not joined), not withdrawn, of `group` if one is named."""
     return [
         c
@@ -33,7 +36,7 @@ def printable(cards: Sequence[dict[str, Any]], group: str | None = None) -> list
 
 
 def build(
-    meeting: dict[str, Any], cards: Sequence[dict[str, Any]], url: Callable[[str], str]
+    meeting: Mapping[str, Any], cards: Sequence[Mapping[str, Any]], url: Callable[[str], str]
 ) -> bytes:
     """The sheets as PDF bytes; `url(token)` is the address a card's QR code holds."""
     pdf = Document(numbered=False, text=meeting["title"] + "".join(c["grp"] for c in cards))
@@ -73,7 +76,7 @@ def _cut_lines(pdf: Document, left: float, top: float, count: int) -> None:
 
 
 def _card(
-    pdf: Document, meeting: dict[str, Any], card: dict[str, Any], url: str, x: float, y: float
+    pdf: Document, meeting: Mapping[str, Any], card: Mapping[str, Any], url: str, x: float, y: float
 ) -> None:
     pad = 3.0
     pdf.set_xy(x + pad, y + 4)
@@ -84,7 +87,7 @@ def _card(
         4,
         meeting["title"],
         align="C",
-        wrapmode="CHAR",
+        wrapmode=WrapMode.CHAR,
         max_line_height=4,
         new_x="LEFT",
         new_y="NEXT",

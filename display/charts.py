@@ -154,7 +154,7 @@ def trend(
     for m, name in enumerate(meetings):
         colour = MEETING_COLOURS[m % len(MEETING_COLOURS)]
         last = m == len(meetings) - 1
-        points = [(row[m], y) for y, row in enumerate(rates) if row[m] is not None]
+        points = [(r, y) for y, row in enumerate(rates) if (r := row[m]) is not None]
         ax.scatter(
             [p[0] for p in points],
             [p[1] for p in points],

@@ -110,9 +110,9 @@ def system_face() -> Face | None:
     for face in sorted(candidates, key=preference):
         if "Mono" in face.family:
             continue
-        family = _family_of(face.path, face.index)
-        if family:
-            return Face(face.path, face.index, family)
+        named = _family_of(face.path, face.index)
+        if named:
+            return Face(face.path, face.index, named)
     return None
 
 

@@ -9,8 +9,11 @@ writing within the meeting's `followup_months` months, by the due date of its fo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
+
+from fpdf.enums import MethodReturnValue, WrapMode
 
 from display.pdf import (
     ACCENT,
@@ -55,7 +58,11 @@ def render(report: Report, today: date) -> bytes:
 
 
 def follow_up(
-    item: dict[str, Any], record: dict[str, Any] | None, best: str | None, months: int, today: date
+    item: Mapping[str, Any],
+    record: Mapping[str, Any] | None,
+    best: str | None,
+    months: int,
+    today: date,
 ) -> tuple[str, str | None]:
     """What the verdict requires, in words, and the due date (None when nothing is due)."""
     result = first(item)
@@ -141,7 +148,10 @@ def _letter(pdf: Document, report, item, ranks, best, months: int, today: date) 
     pdf.set_font(FONT, size=10)
     for n, comment in enumerate(comments):
         text = f"{n + 1}. {comment}"
-        lines = pdf.multi_cell(0, 5.8, text, dry_run=True, output="LINES", wrapmode="CHAR")
+        lines = pdf.multi_cell(
+            0, 5.8, text, dry_run=True, output=MethodReturnValue.LINES, wrapmode=WrapMode.CHAR
+        )
+        assert isinstance(lines, list)  # output=LINES: the lines the text would take
         if pdf.get_y() + 5.8 * len(lines) > BOTTOM - 10:
             pdf.para(
                 f"另有 {len(comments) - n} 条意见建议，见测评结果分析报告。",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 from fpdf import FPDF
+from fpdf.enums import WrapMode
 from fpdf.fonts import FontFace
 
 from display import fonts
@@ -77,7 +79,7 @@ class Document(FPDF):
         self.set_font(FONT, size=size)
         self.set_text_color(*ACCENT)
         self.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT",
-                        wrapmode="CHAR")  # fmt: skip
+                        wrapmode=WrapMode.CHAR)  # fmt: skip
         self.set_text_color(*INK)
         self.ln(1.5)
         self.set_font(FONT, size=10.5)
@@ -86,7 +88,7 @@ class Document(FPDF):
         self.set_font(FONT, size=size)
         self.set_text_color(*colour)
         self.multi_cell(0, height, text, align="L", new_x="LMARGIN", new_y="NEXT",
-                        wrapmode="CHAR")  # fmt: skip
+                        wrapmode=WrapMode.CHAR)  # fmt: skip
         self.set_text_color(*INK)
 
     def bytes(self) -> bytes:
@@ -102,7 +104,7 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}%"
 
 
-def meeting_date(meeting: dict[str, Any]) -> date:
+def meeting_date(meeting: Mapping[str, Any]) -> date:
     """The day of the meeting (when it was created), in the server's time zone."""
     try:
         return datetime.fromisoformat(meeting["created_at"]).astimezone().date()
@@ -122,5 +124,5 @@ def rank_text(rank: int | None, ranks: list[int | None], count: int) -> str:
     return f"{shared}第 {rank} 名（共 {count} 项）"
 
 
-def paper_count(aspect: dict[str, Any]) -> int:
+def paper_count(aspect: Mapping[str, Any]) -> int:
     return sum(int(n) for n in (aspect.get("paper") or {}).values())

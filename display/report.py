@@ -10,6 +10,7 @@ their 满意率 across meetings. Only closed and revealed items are reported.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
@@ -42,10 +43,10 @@ MAX_TREND_MEETINGS = 6  # the latest earlier meetings shown beside this one
 
 @dataclass
 class Report:
-    meeting: dict[str, Any]
-    results: dict[str, Any]
+    meeting: Mapping[str, Any]
+    results: Mapping[str, Any]
     comments: dict[int, list[str]]
-    followups: dict[int, dict[str, Any]]
+    followups: Mapping[int, Mapping[str, Any]]
     history: tuple[list[str], list[str], list[list[float | None]]] | None
 
     def text(self) -> str:
@@ -70,7 +71,7 @@ def collect(
 
 
 def past(
-    store: Store, meeting: dict[str, Any], results: dict[str, Any]
+    store: Store, meeting: Mapping[str, Any], results: Mapping[str, Any]
 ) -> tuple[list[str], list[str], list[list[float | None]]] | None:
     """满意率 of this meeting's departments (same `subject`) at earlier meetings, by date.
 
@@ -104,19 +105,19 @@ def past(
     return subjects, labels, [[c.get(s) for c in columns] for s in subjects]
 
 
-def _moment(meeting: dict[str, Any]) -> datetime:
+def _moment(meeting: Mapping[str, Any]) -> datetime:
     try:
         return datetime.fromisoformat(meeting["created_at"])
     except (TypeError, ValueError, KeyError):
         return datetime.min
 
 
-def first(item: dict[str, Any]) -> dict[str, Any]:
+def first(item: Mapping[str, Any]) -> dict[str, Any]:
     """The combined result of the item's first aspect (the one ranked)."""
     return item["aspects"][0]["result"]
 
 
-def rate(item: dict[str, Any]) -> float | None:
+def rate(item: Mapping[str, Any]) -> float | None:
     return first(item)["rate"]
 
 
@@ -187,12 +188,12 @@ def _group_order(entry: tuple[str, Any]) -> tuple[int, str]:
     return (order.index(entry[0]) if entry[0] in order else len(order), entry[0])
 
 
-def verdict_colours(results: dict[str, Any]) -> dict[str, str]:
+def verdict_colours(results: Mapping[str, Any]) -> dict[str, str]:
     levels = results["scale"]["levels"]
     return {key: charts.level_colour(n, len(levels)) for n, key in enumerate(levels)}
 
 
-def level_labels(results: dict[str, Any]) -> list[tuple[str, str]]:
+def level_labels(results: Mapping[str, Any]) -> list[tuple[str, str]]:
     scale = results["scale"]
     labels = {o["key"]: o["label"] for o in scale["options"]}
     labels.update({b["key"]: b["label"] for b in scale.get("bands") or []})
@@ -508,6 +509,7 @@ def _comments(pdf: Document, report: Report) -> None:
 
 
 def _trend(pdf: Document, report: Report, pngs: list[bytes]) -> None:
+    assert report.history is not None  # the section is drawn only for a meeting with history
     subjects, labels, rates = report.history
     pdf.para(
         f"以下 {len(subjects)} 个部门在本数据库的往次测评中也接受过测评，"
