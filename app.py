@@ -58,7 +58,7 @@ from display import publish, qr, screen  # noqa: E402
 from display.events import ConsoleNamespace, ScreenNamespace  # noqa: E402
 from display.exports import bp as exports_bp  # noqa: E402
 from display.push import Pusher  # noqa: E402
-from voting import api, console, demo, events, voter  # noqa: E402
+from voting import api, console, demo, events, rooms, voter  # noqa: E402
 from voting.auth import TooManyAttempts, too_many  # noqa: E402
 from voting.context import Ceping  # noqa: E402
 from voting.store import Store  # noqa: E402
@@ -153,9 +153,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(screen.bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(publish.bp)
-    socketio.on_namespace(events.VoterNamespace(events.NAMESPACE))
-    socketio.on_namespace(ScreenNamespace("/screen"))
-    socketio.on_namespace(ConsoleNamespace("/console"))
+    socketio.on_namespace(events.VoterNamespace(rooms.VOTER))
+    socketio.on_namespace(ScreenNamespace(rooms.SCREEN))
+    socketio.on_namespace(ConsoleNamespace(rooms.CONSOLE))
     app.extensions["ceping.pusher"] = Pusher(app, ceping, app.config["PUSH_INTERVAL"])
     if app.config["CLOCK_INTERVAL"]:
         socketio.start_background_task(events.clock, app, app.config["CLOCK_INTERVAL"])

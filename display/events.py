@@ -12,6 +12,7 @@ from flask import request, session
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from display import views
+from voting import rooms
 from voting.auth import ADMIN, TooManyAttempts, check_secret, screen_target
 from voting.context import ceping
 from voting.events import OnePayload
@@ -60,7 +61,7 @@ class ScreenNamespace(OnePayload):
             raise _refuse_waiting(exc) from None
         if not admitted:
             raise ConnectionRefusedError("Wrong screen key.", {"error": "unauthorized"})
-        join_room(f"screen:{meeting_id}")
+        join_room(rooms.screen(meeting_id))
         emit("meeting", views.screen_meeting(store, meeting_id))
         emit("turnout", views.turnout(store, meeting_id, live=m["live_tallies"]))
         emit("results", views.revealed_results(store, meeting_id))
@@ -90,5 +91,5 @@ class ConsoleNamespace(OnePayload):
             m = ceping().store.meeting(meeting_id)
         except NotFound as exc:
             return {"ok": False, "error": exc.code, "message": exc.message}
-        join_room(f"console:{meeting_id}")
+        join_room(rooms.console(meeting_id))
         return {"ok": True, "meeting": m, "sid": request.sid}

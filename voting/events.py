@@ -11,13 +11,11 @@ from typing import Any
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
-from voting import cards, settings
+from voting import cards, rooms, settings
 from voting.context import Ceping, ceping
 from voting.settings import BadInput
 from voting.signals import cards_changed, items_moved, votes_recorded
 from voting.store import NotFound, Refused
-
-NAMESPACE = "/voter"
 
 
 def _fail(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -60,7 +58,7 @@ class VoterNamespace(OnePayload):
         if not decision.ok:
             raise ConnectionRefusedError(decision.message, {"error": decision.error})
         app.voters.add(request.sid, card["id"], card["meeting_id"])
-        join_room(f"voters:{card['meeting_id']}")
+        join_room(rooms.voters(card["meeting_id"]))
         emit("state", app.store.voter_state(card["id"]))
         if decision.check_in:
             cards_changed.send(current_app._get_current_object(), meeting_id=card["meeting_id"])
@@ -118,7 +116,7 @@ def push_states(app: Ceping, meeting_id: int, action: str | None = None) -> None
     """Send the connected phones of a meeting their `state` after items changed."""
     if action in SHARED_MOVES:
         state = app.store.open_state(meeting_id)
-        app.socketio.emit("state", state, to=f"voters:{meeting_id}", namespace=NAMESPACE)
+        app.socketio.emit("state", state, to=rooms.voters(meeting_id), namespace=rooms.VOTER)
         return
     connected = app.voters.cards(meeting_id)
     if not connected:
@@ -126,13 +124,13 @@ def push_states(app: Ceping, meeting_id: int, action: str | None = None) -> None
     states = app.store.voter_states(meeting_id, connected)
     for card_id, state in states.items():
         for sid in app.voters.sids(card_id):
-            app.socketio.emit("state", state, to=sid, namespace=NAMESPACE)
+            app.socketio.emit("state", state, to=sid, namespace=rooms.VOTER)
 
 
 def disconnect_card(app: Ceping, card_id: int) -> None:
     """Disconnect the phones holding a card the secretary released or withdrew."""
     for sid in app.voters.sids(card_id):
-        app.socketio.server.disconnect(sid, namespace=NAMESPACE)
+        app.socketio.server.disconnect(sid, namespace=rooms.VOTER)
 
 
 def clock(flask_app: Any, interval: float = 1.0) -> None:
