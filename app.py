@@ -61,6 +61,7 @@ from display.push import Pusher  # noqa: E402
 from voting import api, console, demo, events, rooms, voter  # noqa: E402
 from voting.auth import TooManyAttempts, too_many  # noqa: E402
 from voting.context import Ceping  # noqa: E402
+from voting.dispatch import Phones  # noqa: E402
 from voting.store import Store  # noqa: E402
 from voting.writer import Runtime, threaded_runtime  # noqa: E402
 
@@ -157,6 +158,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     socketio.on_namespace(ScreenNamespace(rooms.SCREEN))
     socketio.on_namespace(ConsoleNamespace(rooms.CONSOLE))
     app.extensions["ceping.pusher"] = Pusher(app, ceping, app.config["PUSH_INTERVAL"])
+    app.extensions["ceping.phones"] = Phones(ceping)
     if app.config["CLOCK_INTERVAL"]:
         socketio.start_background_task(events.clock, app, app.config["CLOCK_INTERVAL"])
 

@@ -4,6 +4,9 @@ Votes and check-ins only mark a meeting as changed; one background task sends ea
 meeting's turnout at most once per `interval` (0.1 s by default) to the meeting's projector and
 console rooms (`voting.rooms`). Phones never receive these. State changes of items (open, close,
 reveal) are sent at once, and a reveal sends the result to the projector immediately.
+
+It hears the store's signals (`voting.signals`), sent once the write they tell of is committed:
+`mark` and `moved` run on the writer's after-commit path, so they only mark or emit.
 """
 
 from __future__ import annotations
@@ -26,9 +29,9 @@ class Pusher:
         self._last = 0.0
         self._wake: Any = None
         self._live: dict[int, bool] = {}
-        votes_recorded.connect(self.mark, sender=flask_app, weak=False)
-        cards_changed.connect(self.mark, sender=flask_app, weak=False)
-        items_moved.connect(self.moved, sender=flask_app, weak=False)
+        votes_recorded.connect(self.mark, sender=app.store, weak=False)
+        cards_changed.connect(self.mark, sender=app.store, weak=False)
+        items_moved.connect(self.moved, sender=app.store, weak=False)
 
     def mark(self, sender: Any = None, *, meeting_id: int, **_: Any) -> None:
         """Note that a meeting's turnout changed; it goes out with the next push."""

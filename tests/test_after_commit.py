@@ -1,4 +1,11 @@
-"""The writer's after-commit path: what a job registers runs once its group is committed."""
+"""The after-commit path: what a write causes outside the database waits for its COMMIT.
+
+A vote's 已投 count, and every push it causes, waits for its group's COMMIT; a group that SQLite
+rolls back (an I/O error, a full disk) or whose COMMIT fails takes them with it, so no screen or
+console ever shows a vote that was not kept. The first test lets the pusher's task run at the
+worst moment it could: after the vote's job, before the COMMIT. The others test the writer's
+registry (`Writer.after_commit`) itself.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from app import socketio
+from conftest import ADMIN_TOKEN, phone, received, vote
 from voting.writer import Writer, threaded_runtime
 
 
@@ -70,6 +79,77 @@ def in_thread(fn: Any) -> tuple[threading.Thread, list[Any]]:
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread, out
+
+
+def console(app, meeting_id: int):
+    client = socketio.test_client(app, namespace="/console", auth={"token": ADMIN_TOKEN})
+    assert client.emit("watch", {"meeting": meeting_id}, namespace="/console", callback=True)["ok"]
+    return client
+
+
+@pytest.mark.parametrize("how", ["rolled back by SQLite", "COMMIT failed"])
+def test_no_screen_or_console_counts_a_vote_its_group_rolled_back(app, api, how):
+    m = api.meeting(cards=2, items=1, live_tallies=True)
+    meeting, (item,) = m["meeting"], m["items"]
+    ceping = app.extensions["ceping"]
+    store, pusher = ceping.store, app.extensions["ceping.pusher"]
+    voter, other = (phone(app, c["token"]) for c in m["cards"])
+    auth = {"meeting": meeting["id"], "key": meeting["screen_key"]}
+    screen = socketio.test_client(app, namespace="/screen", auth=auth)
+    watcher = console(app, meeting["id"])
+    api.move(meeting["id"], "open", [item])
+    failing = FailingCommit(store.writer.conn)
+    store.writer.conn = failing
+
+    def breaks(conn: sqlite3.Connection) -> None:
+        pusher.flush(meeting["id"])  # the pusher's task, while the vote is not yet committed
+        if how == "COMMIT failed":
+            failing.armed = True
+        else:
+            conn.execute("ROLLBACK")  # what SQLite does to a transaction on an I/O error
+
+    with Held(store.writer) as held:
+        voting, voted = in_thread(lambda: vote(voter, item, "basic"))
+        held.queued(1)
+        breaking, broke = in_thread(lambda: store.writer.submit(breaks))
+        held.queued(2)
+    for thread in (voting, breaking):
+        thread.join(10)
+    assert isinstance(broke[0], sqlite3.OperationalError), broke
+    assert not isinstance(voted[0], dict) or not voted[0].get("ok"), voted
+    time.sleep(5 * app.config["PUSH_INTERVAL"])  # room for any push still to come
+
+    seen = [
+        *received(screen, "/screen", "turnout"),
+        *received(watcher, "/console", "turnout"),
+    ]
+    assert seen, "the pusher pushed nothing: the test shows nothing"
+    assert [t["voted"] for t in seen if t["voted"].get(str(item))] == []
+    tallies = [tally for t in seen for tally in t["tallies"]]
+    assert all(tally["aspects"][0]["result"]["counts"]["basic"] == 0 for tally in tallies)
+    assert store.turnout(meeting["id"])["voted"].get(str(item), 0) == 0
+    assert api.get(f"/meetings/{meeting['id']}/turnout").get_json()["voted"].get(str(item), 0) == 0
+
+    # The same vote again, in a group that commits, is counted and shown.
+    again = vote(other, item, "basic")
+    assert again["ok"], again
+    assert store.turnout(meeting["id"])["voted"] == {str(item): 1}
+
+
+def test_a_vote_tells_the_cards_other_tabs_and_not_the_one_that_sent_it(app, api):
+    m = api.meeting(cards=2, items=1)
+    meeting, (item,) = m["meeting"], m["items"]
+    token = m["cards"][0]["token"]
+    tab, other_tab = phone(app, token, device="one-phone-01"), phone(app, token, "one-phone-01")
+    elsewhere = phone(app, m["cards"][1]["token"])
+    api.move(meeting["id"], "open", [item])
+    for client in (tab, other_tab, elsewhere):
+        client.get_received("/voter")
+    assert vote(tab, item, "basic")["ok"]
+    (state,) = received(other_tab, "/voter", "state")
+    assert state["voted"] == [[item, 0]]
+    assert received(tab, "/voter", "state") == []
+    assert received(elsewhere, "/voter", "state") == []
 
 
 # -- the writer's after-commit registry ---------------------------------------------------------

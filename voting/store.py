@@ -31,14 +31,17 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from blinker import NamedSignal
 
 from voting import cards, meeting, rules
 from voting.errors import NotFound, Refused
 from voting.settings import FollowupChange, MeetingSettings, Move, NewItem, PaperEntry, Vote
+from voting.signals import cards_changed, items_moved, votes_recorded
 from voting.writer import Runtime, Writer
 
 GENESIS = "0" * 64
@@ -393,9 +396,9 @@ class Store:
         self._read = connect(self.path)
         self._read_lock = threading.Lock()
         # 已投 per item (cards that voted on its first aspect), per meeting. Only the writer's
-        # thread changes it, in step with what it writes: counted again by every move, one more
-        # for each vote recorded. Turnout is pushed 10 times a second; counting 100,000 rows
-        # each time would take the event loop 17 ms.
+        # after-commit path changes it, once what it counts is committed: counted again by
+        # every move, one more for each vote recorded. Turnout is pushed 10 times a second;
+        # counting 100,000 rows each time would take the event loop 17 ms.
         self._voted: dict[int, dict[str, int]] = {}
         # What votes are checked against (cards, meetings, items), kept between votes by the
         # writer's thread and forgotten by every other write.
@@ -469,7 +472,8 @@ class Store:
         return counts.copy()
 
     def _count_voted(self, conn: sqlite3.Connection, meeting_id: int) -> None:
-        """Count a meeting's 已投 afresh (on the writer's thread, after a move).
+        """Count a meeting's 已投 afresh (in a writer's job, after a move); the counts are kept
+        once the job is committed.
 
         Only for a meeting that exists: asking after any number (a projector URL with a made-up
         id) must not grow what is kept, nor reach SQLite with an id too large for it.
@@ -478,13 +482,18 @@ class Store:
             meeting_id in SQLITE_INTS
             and conn.execute("SELECT 1 FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
         )
-        if not exists:
+        counts = _voted_counts(conn, meeting_id) if exists else None
+        self.writer.after_commit(partial(self._keep_voted, meeting_id, counts))
+
+    def _keep_voted(self, meeting_id: int, counts: dict[str, int] | None) -> None:
+        """Keep a meeting's 已投 counted by `_count_voted` (after the commit); None forgets it."""
+        if counts is None:
             self._voted.pop(meeting_id, None)
-            return
-        self._voted[meeting_id] = _voted_counts(conn, meeting_id)
+        else:
+            self._voted[meeting_id] = counts
 
     def _counted(self, meeting_id: int, votes: Sequence[Vote], statuses: list[str]) -> None:
-        """One more card on each item whose first aspect this card voted on (writer's thread)."""
+        """One more card on each item whose first aspect this card voted on (after the commit)."""
         counts = self._voted.get(meeting_id)
         if counts is None:
             return  # counted from the table when next asked
@@ -722,6 +731,7 @@ class Store:
                  "before": before, "after": after,
                  "counts": {str(item_id): _counts(conn, [item_id])[item_id]}},
             )  # fmt: skip
+            self._moved(meeting_id, "paper", [item_id])
             return {"item": item_id, "aspect": entry.aspect, "group": entry.group, "paper": after}
 
         return self._write(job)
@@ -776,6 +786,7 @@ class Store:
                     (*columns.values(), meeting_id),
                 )
                 append_audit(conn, meeting_id, "settings", dict(changes))
+            self._moved(meeting_id, "settings", [])
             return meeting_dict(_meeting_row(conn, meeting_id))
 
         return self._write(job)
@@ -818,6 +829,7 @@ class Store:
                     f"UPDATE items SET {assignments} WHERE id = ?", (*changes.values(), row["id"])
                 )
                 append_audit(conn, meeting_id, "edit_item", {"item": item_id, **changes})
+            self._moved(meeting_id, "edit", [item_id])
             return item_dict(
                 conn.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
             )
@@ -836,6 +848,7 @@ class Store:
             append_audit(
                 conn, meeting_id, "delete_item", {"item": item_id, "subject": row["subject"]}
             )
+            self._moved(meeting_id, "delete", [item_id])
 
         self._write(job)
 
@@ -856,6 +869,7 @@ class Store:
             for position, item_id in enumerate(ids, 1):
                 conn.execute("UPDATE items SET position = ? WHERE id = ?", (position, item_id))
             append_audit(conn, meeting_id, "order_items", {"items": list(ids)})
+            self._moved(meeting_id, "order", ids)
             return list(ids)
 
         return self._write(job)
@@ -906,9 +920,10 @@ class Store:
             items = tuple(json.loads(row["detail"])["items"])
             done = _move(conn, meeting_id, Move(items), inverse, actor="undo")
             self._count_voted(conn, meeting_id)
+            self._moved(meeting_id, inverse, [int(i) for i in items], actor="undo")
             return {"undone": last, "action": inverse, **done}
 
-        done = self._counting(job)
+        done = self._write(job)
         if done["action"] in ("close", "reset"):
             self.seal()
         return done
@@ -928,6 +943,7 @@ class Store:
                 )
                 ids.append(cur.lastrowid)
             append_audit(conn, meeting_id, "add_items", {"items": ids})
+            self._moved(meeting_id, "add", ids)
             return ids
 
         return self._write(job)
@@ -970,6 +986,9 @@ class Store:
                     "UPDATE cards SET device = ?, present = 1 WHERE id = ?", (device, row["id"])
                 )
                 row.update(device=device, present=1)
+            if again.ok and again.check_in:
+                checked_in = {"meeting_id": row["meeting_id"], "card_id": row["id"]}
+                self._tell(cards_changed, action="check_in", **checked_in)
             return row, again
 
         return self._write(job)
@@ -1021,6 +1040,7 @@ class Store:
                     "UPDATE cards SET revoked = 1, device = NULL WHERE id = ?", (row["id"],)
                 )
             append_audit(conn, meeting_id, action, {"card": number})
+            self._tell(cards_changed, meeting_id=meeting_id, card_id=row["id"], action=action)
             return row["id"]
 
         return self._write(job)
@@ -1031,17 +1051,21 @@ class Store:
         def job(conn):
             done = _move(conn, meeting_id, request, action, actor="secretary")
             self._count_voted(conn, meeting_id)
+            self._moved(meeting_id, action, request.items)
+            if action == "reveal":
+                self.writer.after_commit(partial(self._backup_soon, meeting_id))
             return done
 
-        done = self._counting(job)
+        done = self._write(job)
         if action in ("close", "reset"):
             self.seal()
-        if action == "reveal":
-            self._backup_soon(meeting_id)
         return done
 
     def _backup_soon(self, meeting_id: int) -> None:
-        """Back up after a reveal without holding it up: the projector shows the result first."""
+        """Back up after a reveal without holding it up: the projector shows the result first.
+
+        Runs on the reveal's after-commit path, once the projector and the console were told.
+        """
 
         def run() -> None:
             try:
@@ -1082,27 +1106,32 @@ class Store:
                 if ids:
                     _move(conn, meeting_id, Move(tuple(ids)), "close", actor="countdown")
                     self._count_voted(conn, meeting_id)
+                    self._moved(meeting_id, "close", ids, actor="countdown")
                     closed.append((meeting_id, ids))
             return closed
 
-        closed = self._counting(job)
+        closed = self._write(job)
         if closed:
             self.seal()
         return closed
 
-    def cast(self, card_id: int, votes: Sequence[Vote]) -> list[str]:
+    def cast(self, card_id: int, votes: Sequence[Vote], origin: str | None = None) -> list[str]:
         """Record a phone's votes, all of them or none; each one's status is returned.
 
         'recorded' (new), 'unchanged' (a resend of the same ballot), 'changed' (the voter changed
         the choice, where the meeting allows it). Raises `Refused` and keeps nothing otherwise.
+        Once committed, they are counted in 已投 and `votes_recorded` is sent, with `origin`
+        (the connection that sent them).
         """
 
         def job(conn):
             meeting_id, statuses = _cast(conn, card_id, votes, self._known.now(self.writer))
-            self._counted(meeting_id, votes, statuses)
+            if "recorded" in statuses or "changed" in statuses:
+                self.writer.after_commit(partial(self._counted, meeting_id, votes, statuses))
+                self._tell(votes_recorded, meeting_id=meeting_id, card_id=card_id, origin=origin)
             return statuses
 
-        return self._counting(job, changes=False)
+        return self.writer.submit(job)
 
     def _write(self, job):
         """Submit a job that may change what votes are checked against (every write but a cast)."""
@@ -1113,13 +1142,16 @@ class Store:
 
         return self.writer.submit(changing)
 
-    def _counting(self, job, *, changes: bool = True):
-        """Submit a job that keeps the 已投 counts up to date as it writes."""
-        try:
-            return self._write(job) if changes else self.writer.submit(job)
-        except sqlite3.Error:  # the whole group was rolled back: count again when next asked
-            self._voted.clear()
-            raise
+    def _tell(self, signal: NamedSignal, **data: Any) -> None:
+        """From inside a job: send `signal` (`voting.signals`) once the job is committed."""
+        self.writer.after_commit(partial(signal.send, self, **data))
+
+    def _moved(
+        self, meeting_id: int, action: str, items: Iterable[int], actor: str = "secretary"
+    ) -> None:
+        """From inside a job: tell `items_moved` once the job is committed."""
+        data = {"meeting_id": meeting_id, "action": action, "items": list(items), "actor": actor}
+        self._tell(items_moved, **data)
 
     def seal(self) -> None:
         """Rewrite the database file in key order and empty the WAL (after every close).
