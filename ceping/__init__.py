@@ -27,8 +27,9 @@ from display import publish, qr, screen
 from display.events import ConsoleNamespace, ScreenNamespace
 from display.exports import bp as exports_bp
 from display.push import Pusher
-from voting import api, console, events, voter, web_errors
+from voting import api, console, events, rooms, voter, web_errors
 from voting.context import Ceping
+from voting.dispatch import Phones
 from voting.storage import Store
 
 __all__ = ["MAX_MESSAGE", "create_app", "socketio"]
@@ -76,11 +77,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["qr_svg"] = qr.svg  # the card sheet's QR codes
     for blueprint in (api.bp, voter.bp, console.bp, screen.bp, exports_bp, publish.bp):
         app.register_blueprint(blueprint)
-    socketio.on_namespace(events.VoterNamespace(events.NAMESPACE))
-    socketio.on_namespace(ScreenNamespace("/screen"))
-    socketio.on_namespace(ConsoleNamespace("/console"))
+    socketio.on_namespace(events.VoterNamespace(rooms.VOTER))
+    socketio.on_namespace(ScreenNamespace(rooms.SCREEN))
+    socketio.on_namespace(ConsoleNamespace(rooms.CONSOLE))
     web_errors.register(app)  # one answer for each refusal, on any page or call
     app.extensions["ceping.pusher"] = Pusher(app, ceping, app.config["PUSH_INTERVAL"])
+    app.extensions["ceping.phones"] = Phones(ceping)
     if app.config["CLOCK_INTERVAL"]:
         socketio.start_background_task(events.clock, app, app.config["CLOCK_INTERVAL"])
     return app

@@ -11,7 +11,7 @@ from typing import Any
 from flask import request, session
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
-from voting import views
+from voting import rooms, views
 from voting.auth import ADMIN, check_secret, screen_target
 from voting.context import ceping
 from voting.errors import BadInput, NotFound, TooManyAttempts
@@ -58,7 +58,7 @@ class ScreenNamespace(OnePayload):
             raise _refuse_waiting(exc) from None
         if not admitted:
             raise ConnectionRefusedError("Wrong screen key.", {"error": "unauthorized"})
-        join_room(f"screen:{meeting_id}")
+        join_room(rooms.screen(meeting_id))
         emit("meeting", views.screen_meeting(store, meeting_id))
         emit("turnout", views.turnout(store, meeting_id, live=m["live_tallies"]))
         emit("results", views.revealed_results(store, meeting_id))
@@ -85,5 +85,5 @@ class ConsoleNamespace(OnePayload):
         if meeting_id is None:
             raise BadInput("Send {meeting: id}.", "bad_payload")
         m = ceping().store.meeting(meeting_id)  # or the ack of a NotFound (OnePayload)
-        join_room(f"console:{meeting_id}")
+        join_room(rooms.console(meeting_id))
         return {"ok": True, "meeting": m, "sid": request.sid}

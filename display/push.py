@@ -1,9 +1,12 @@
 """Live pushes to the projector and the console, coalesced.
 
 Votes and check-ins only mark a meeting as changed; one background task sends each changed
-meeting's turnout at most once per `interval` (0.1 s by default) to the `screen:<id>` and
-`console:<id>` rooms. Phones never receive these. State changes of items (open, close, reveal)
-are sent at once, and a reveal sends the result to the projector immediately.
+meeting's turnout at most once per `interval` (0.1 s by default) to the meeting's projector and
+console rooms (`voting.rooms`). Phones never receive these. State changes of items (open, close,
+reveal) are sent at once, and a reveal sends the result to the projector immediately.
+
+It hears the store's signals (`voting.signals`), sent once the write they tell of is committed:
+`mark` and `moved` run on the writer's after-commit path, so they only mark or emit.
 """
 
 from __future__ import annotations
@@ -11,12 +14,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from voting import meeting, views
+from voting import meeting, rooms, views
 from voting.context import Ceping
 from voting.signals import cards_changed, items_moved, votes_recorded
-
-SCREEN = "/screen"
-CONSOLE = "/console"
 
 
 class Pusher:
@@ -28,9 +28,9 @@ class Pusher:
         self._last = 0.0
         self._wake: Any = None
         self._live: dict[int, bool] = {}
-        votes_recorded.connect(self.mark, sender=flask_app, weak=False)
-        cards_changed.connect(self.mark, sender=flask_app, weak=False)
-        items_moved.connect(self.moved, sender=flask_app, weak=False)
+        votes_recorded.connect(self.mark, sender=app.store, weak=False)
+        cards_changed.connect(self.mark, sender=app.store, weak=False)
+        items_moved.connect(self.moved, sender=app.store, weak=False)
 
     def mark(self, sender: Any = None, *, meeting_id: int, **_: Any) -> None:
         """Note that a meeting's turnout changed; it goes out with the next push."""
@@ -44,12 +44,12 @@ class Pusher:
         """Items changed state: send the new picture now, and the result on reveal."""
         store, emit = self.app.store, self.app.socketio.emit
         picture = views.screen_meeting(store, meeting_id)
-        emit("meeting", picture, to=f"screen:{meeting_id}", namespace=SCREEN)
-        emit("meeting", picture, to=f"console:{meeting_id}", namespace=CONSOLE)
+        emit("meeting", picture, to=rooms.screen(meeting_id), namespace=rooms.SCREEN)
+        emit("meeting", picture, to=rooms.console(meeting_id), namespace=rooms.CONSOLE)
         if action == "reveal":
             shown = views.revealed_results(store, meeting_id)
-            emit("results", shown, to=f"screen:{meeting_id}", namespace=SCREEN)
-            emit("results", shown, to=f"console:{meeting_id}", namespace=CONSOLE)
+            emit("results", shown, to=rooms.screen(meeting_id), namespace=rooms.SCREEN)
+            emit("results", shown, to=rooms.console(meeting_id), namespace=rooms.CONSOLE)
         self.mark(meeting_id=meeting_id)
 
     def flush(self, meeting_id: int) -> None:
@@ -65,8 +65,8 @@ class Pusher:
         payload = views.turnout(self.app.store, meeting_id, live=live)
         payload["sent_at"] = time.time()
         emit = self.app.socketio.emit
-        emit("turnout", payload, to=f"screen:{meeting_id}", namespace=SCREEN)
-        emit("turnout", payload, to=f"console:{meeting_id}", namespace=CONSOLE)
+        emit("turnout", payload, to=rooms.screen(meeting_id), namespace=rooms.SCREEN)
+        emit("turnout", payload, to=rooms.console(meeting_id), namespace=rooms.CONSOLE)
 
     def _loop(self) -> None:
         sleep = self.app.socketio.sleep

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
-from voting import events, importing, settings
+from voting import importing, settings
 from voting.auth import admin_required
 from voting.console import card_url
 from voting.context import ceping
 from voting.errors import BadInput, NotFound
-from voting.signals import cards_changed, items_moved
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -38,13 +37,6 @@ def _body(optional: bool = False) -> Any:
     if data is None:
         raise BadInput("The request body must be JSON (Content-Type: application/json).")
     return data
-
-
-def _moved(meeting_id: int, action: str, items: list[int]) -> None:
-    """Tell the projector and the console that the meeting changed."""
-    items_moved.send(
-        current_app._get_current_object(), meeting_id=meeting_id, action=action, items=items
-    )
 
 
 @bp.post("/meetings")
@@ -72,9 +64,7 @@ def get_meeting(meeting_id: int):
 def update_meeting(meeting_id: int):
     store = ceping().store
     changes = settings.meeting_changes(store.meeting(meeting_id), _body())
-    updated = store.update_meeting(meeting_id, changes)
-    _moved(meeting_id, "settings", [])
-    return jsonify(updated)
+    return jsonify(store.update_meeting(meeting_id, changes))
 
 
 @bp.post(f"/meetings/<{ID}:meeting_id>/copy")
@@ -88,32 +78,26 @@ def copy_meeting(meeting_id: int):
 @admin_required
 def add_items(meeting_id: int):
     ids = ceping().store.add_items(meeting_id, settings.new_items(_body()))
-    _moved(meeting_id, "add", ids)
     return jsonify(ids=ids), 201
 
 
 @bp.patch(f"/meetings/<{ID}:meeting_id>/items/<{ID}:item_id>")
 @admin_required
 def edit_item(meeting_id: int, item_id: int):
-    item = ceping().store.edit_item(meeting_id, item_id, settings.item_changes(_body()))
-    _moved(meeting_id, "edit", [item_id])
-    return jsonify(item)
+    return jsonify(ceping().store.edit_item(meeting_id, item_id, settings.item_changes(_body())))
 
 
 @bp.delete(f"/meetings/<{ID}:meeting_id>/items/<{ID}:item_id>")
 @admin_required
 def delete_item(meeting_id: int, item_id: int):
     ceping().store.delete_item(meeting_id, item_id)
-    _moved(meeting_id, "delete", [item_id])
     return jsonify(deleted=item_id)
 
 
 @bp.post(f"/meetings/<{ID}:meeting_id>/items/order")
 @admin_required
 def order_items(meeting_id: int):
-    ids = ceping().store.order_items(meeting_id, settings.item_order(_body()))
-    _moved(meeting_id, "order", ids)
-    return jsonify(items=ids)
+    return jsonify(items=ceping().store.order_items(meeting_id, settings.item_order(_body())))
 
 
 @bp.post("/items/parse")
@@ -158,9 +142,7 @@ def list_cards(meeting_id: int):
 @bp.post(f"/meetings/<{ID}:meeting_id>/cards/<{ID}:number>/<any(release, revoke):action>")
 @admin_required
 def change_card(meeting_id: int, number: int, action: str):
-    card_id = ceping().store.set_card(meeting_id, number, action)
-    events.disconnect_card(ceping(), card_id)
-    cards_changed.send(current_app._get_current_object(), meeting_id=meeting_id)
+    ceping().store.set_card(meeting_id, number, action)
     return jsonify(number=number, action=action)
 
 
@@ -168,21 +150,14 @@ def change_card(meeting_id: int, number: int, action: str):
 @admin_required
 def move(meeting_id: int, action: str):
     request_ = settings.move(_body(), action)
-    done = ceping().store.move(meeting_id, request_, action)
-    app = current_app._get_current_object()
-    items_moved.send(app, meeting_id=meeting_id, action=action, items=list(request_.items))
-    events.push_states(ceping(), meeting_id, action)
-    return jsonify(done)
+    return jsonify(ceping().store.move(meeting_id, request_, action))
 
 
 @bp.post(f"/meetings/<{ID}:meeting_id>/undo")
 @admin_required
 def undo(meeting_id: int):
     """Take back the last open / close / reopen (never a reveal); recorded in the audit log."""
-    done = ceping().store.undo(meeting_id)
-    _moved(meeting_id, done["action"], [int(i) for i in done["items"]])
-    events.push_states(ceping(), meeting_id)
-    return jsonify(done)
+    return jsonify(ceping().store.undo(meeting_id))
 
 
 @bp.get(f"/meetings/<{ID}:meeting_id>/results")
@@ -219,9 +194,7 @@ def enter_paper(meeting_id: int, item_id: int):
     """Paper ballots (补录) of a closed, unrevealed item: `{counts: {choice: n}, aspect?, group?}`
     replaces the paper counts entered before for that aspect and group; audit-logged."""
     entry = settings.paper_entry(_body())
-    done = ceping().store.enter_paper(meeting_id, item_id, entry)
-    _moved(meeting_id, "paper", [item_id])
-    return jsonify(done)
+    return jsonify(ceping().store.enter_paper(meeting_id, item_id, entry))
 
 
 @bp.get(f"/meetings/<{ID}:meeting_id>/followups")

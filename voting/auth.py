@@ -16,6 +16,7 @@ from typing import Any
 from flask import current_app, request, session
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from voting import rooms
 from voting.context import ceping
 from voting.errors import TooManyAttempts, Unauthorized
 from voting.limits import ADMIN_POLICY, SCREEN_POLICY, Policy
@@ -33,7 +34,8 @@ def token_ok(candidate: Any, token: str) -> bool:
 
 
 def screen_target(meeting_id: int) -> str:
-    return f"screen:{meeting_id}"
+    """A meeting's screen key as a target of guesses: named as its projectors' room."""
+    return rooms.screen(meeting_id)
 
 
 def policy_for(target: str) -> Policy:

@@ -1,4 +1,5 @@
-"""Socket.IO for phones: the `/voter` namespace, and the `state` pushes they receive.
+"""Socket.IO for phones: the `/voter` namespace (the `state` pushes they receive after a write
+are sent by `voting.dispatch`).
 
 Handlers parse and validate, call the store, and answer with an ack; a refusal (a `CepingError`
 raised on the way) is acked by `OnePayload` through `voting.web_errors.ack`. A phone never
@@ -9,16 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
-from voting import cards, settings
+from voting import cards, rooms, settings
 from voting.context import Ceping, ceping
 from voting.errors import BadInput, CepingError, NotFound
-from voting.signals import cards_changed, items_moved, votes_recorded
 from voting.web_errors import ack
-
-NAMESPACE = "/voter"
 
 
 def _not_connected() -> CepingError:
@@ -68,10 +66,8 @@ class VoterNamespace(OnePayload):
         if not decision.ok:
             raise ConnectionRefusedError(decision.message, {"error": decision.error})
         app.voters.add(request.sid, card["id"], card["meeting_id"])
-        join_room(f"voters:{card['meeting_id']}")
+        join_room(rooms.voters(card["meeting_id"]))
         emit("state", app.store.voter_state(card["id"]))
-        if decision.check_in:
-            cards_changed.send(current_app._get_current_object(), meeting_id=card["meeting_id"])
 
     def on_disconnect(self, reason: Any = None) -> None:
         """Sent by: the server when a phone goes away. Hears: nobody."""
@@ -98,56 +94,17 @@ class VoterNamespace(OnePayload):
         held = app.voters.card_of(request.sid)
         if held is None:
             raise _not_connected()
-        card_id, meeting_id = held
-        statuses = app.store.cast(card_id, settings.votes(data))
-        if "recorded" in statuses or "changed" in statuses:
-            votes_recorded.send(current_app._get_current_object(), meeting_id=meeting_id)
-            others = [sid for sid in app.voters.sids(card_id) if sid != request.sid]
-            if others:
-                state = app.store.voter_state(card_id)
-                for sid in others:
-                    emit("state", state, to=sid)
+        card_id, _ = held
+        statuses = app.store.cast(card_id, settings.votes(data), origin=request.sid)
         return {"ok": True, "votes": statuses}
 
 
-#: Moves after which each phone's own `voted` list is still right: a fresh open (a draft item
-#: has no votes), a close and a reveal (the item just leaves the list). One `state`, encoded
-#: once, then goes to the whole meeting's room; after a reopen, a reset or an undo, each phone
-#: gets its own.
-SHARED_MOVES = frozenset({"open", "close", "reveal"})
-
-
-def push_states(app: Ceping, meeting_id: int, action: str | None = None) -> None:
-    """Send the connected phones of a meeting their `state` after items changed."""
-    if action in SHARED_MOVES:
-        state = app.store.open_state(meeting_id)
-        app.socketio.emit("state", state, to=f"voters:{meeting_id}", namespace=NAMESPACE)
-        return
-    connected = app.voters.cards(meeting_id)
-    if not connected:
-        return
-    states = app.store.voter_states(meeting_id, connected)
-    for card_id, state in states.items():
-        for sid in app.voters.sids(card_id):
-            app.socketio.emit("state", state, to=sid, namespace=NAMESPACE)
-
-
-def disconnect_card(app: Ceping, card_id: int) -> None:
-    """Disconnect the phones holding a card the secretary released or withdrew."""
-    for sid in app.voters.sids(card_id):
-        app.socketio.server.disconnect(sid, namespace=NAMESPACE)
-
-
 def clock(flask_app: Any, interval: float = 1.0) -> None:
-    """Background task: close items whose countdown has run out, and tell everyone."""
+    """Background task: close items whose countdown has run out (the store tells everyone)."""
     app: Ceping = flask_app.extensions["ceping"]
     while not app.stopping.is_set():
         app.socketio.sleep(interval)
         try:
-            closed = app.store.close_due()
+            app.store.close_due()
         except Exception:  # the clock must keep going; the next tick tries again
             flask_app.logger.exception("countdown check failed")
-            continue
-        for meeting_id, ids in closed:
-            items_moved.send(flask_app, meeting_id=meeting_id, action="close", items=ids)
-            push_states(app, meeting_id, "close")

@@ -4,7 +4,10 @@ Each method hands a function of the connection to `read` (a snapshot that never 
 or to the writer (a job in its transaction), from the modules that know the job: `prepare`
 (meetings, items, cards), `ballots` (votes, comments, paper ballots), `moves`, `followups`,
 `reads`, `audit` and `disk`. What stays here is what the store keeps in memory between jobs:
-已投 per item (`_voted_by_meeting`) and what votes are checked against (`Known`).
+已投 per item (`_voted_by_meeting`) and what votes are checked against (`Known`), and what a
+write tells the rest of the app: each job registers, with `Writer.after_commit`, the counts it
+changed and the signals (`voting.signals`) to send, which run once its group is committed and
+never for a group that rolled back.
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
+
+from blinker import NamedSignal
 
 from voting import cards
 from voting.cards import Admission
@@ -40,6 +46,7 @@ from voting.records import (
     Turnout,
 )
 from voting.settings import FollowupChange, MeetingSettings, Move, NewItem, PaperEntry, Vote
+from voting.signals import cards_changed, items_moved, votes_recorded
 from voting.storage import audit, ballots, disk, followups, moves, prepare, reads
 from voting.storage.ballots import Known
 from voting.storage.rows import item_of, meeting_row
@@ -63,9 +70,9 @@ class Store:
         self._read = disk.connect(self.path)
         self._read_lock = threading.Lock()
         # 已投 per item (cards that voted on its first aspect), per meeting. Only the writer's
-        # thread changes it, in step with what it writes: counted again by every move, one more
-        # for each vote recorded. Turnout is pushed 10 times a second; counting 100,000 rows
-        # each time would take the event loop 17 ms.
+        # after-commit path changes it, once what it counts is committed: counted again by
+        # every move, one more for each vote recorded. Turnout is pushed 10 times a second;
+        # counting 100,000 rows each time would take the event loop 17 ms.
         self._voted_by_meeting: dict[int, dict[str, int]] = {}
         # What votes are checked against (cards, meetings, items), kept between votes by the
         # writer's thread and forgotten by every other write.
@@ -171,26 +178,55 @@ class Store:
     def update_meeting(self, meeting_id: int, changes: Mapping[str, Any]) -> Meeting:
         """Change a meeting's settings (validated by `settings.meeting_changes`); only the title
         and the follow-up months once an item has been opened."""
-        return self._write(lambda conn: prepare.update_meeting(conn, meeting_id, changes))
+
+        def job(conn: sqlite3.Connection) -> Meeting:
+            done = prepare.update_meeting(conn, meeting_id, changes)
+            self._moved(meeting_id, "settings", [])
+            return done
+
+        return self._write(job)
 
     def copy_meeting(self, meeting_id: int, title: str | None = None) -> Meeting:
         """A new meeting with the same settings and items (all in draft), and no cards."""
         return self._write(lambda conn: prepare.copy_meeting(conn, meeting_id, title))
 
     def add_items(self, meeting_id: int, items: Sequence[NewItem]) -> list[int]:
-        return self._write(lambda conn: prepare.add_items(conn, meeting_id, items))
+
+        def job(conn: sqlite3.Connection) -> list[int]:
+            ids = prepare.add_items(conn, meeting_id, items)
+            self._moved(meeting_id, "add", ids)
+            return ids
+
+        return self._write(job)
 
     def edit_item(self, meeting_id: int, item_id: int, changes: Mapping[str, str]) -> Item:
         """Change an item's subject, person, kind or batch; only while it is in draft."""
-        return self._write(lambda conn: prepare.edit_item(conn, meeting_id, item_id, changes))
+
+        def job(conn: sqlite3.Connection) -> Item:
+            done = prepare.edit_item(conn, meeting_id, item_id, changes)
+            self._moved(meeting_id, "edit", [item_id])
+            return done
+
+        return self._write(job)
 
     def delete_item(self, meeting_id: int, item_id: int) -> None:
         """Remove an item that was never opened."""
-        self._write(lambda conn: prepare.delete_item(conn, meeting_id, item_id))
+
+        def job(conn: sqlite3.Connection) -> None:
+            prepare.delete_item(conn, meeting_id, item_id)
+            self._moved(meeting_id, "delete", [item_id])
+
+        self._write(job)
 
     def order_items(self, meeting_id: int, ids: Sequence[int]) -> list[int]:
         """Put the meeting's items in this order; `ids` names every item once."""
-        return self._write(lambda conn: prepare.order_items(conn, meeting_id, ids))
+
+        def job(conn: sqlite3.Connection) -> list[int]:
+            done = prepare.order_items(conn, meeting_id, ids)
+            self._moved(meeting_id, "order", done)
+            return done
+
+        return self._write(job)
 
     def issue_cards(
         self, meeting_id: int, count: int, grp: str = "member", origin: str = "issued"
@@ -216,7 +252,19 @@ class Store:
         )
         if not decision.ok or not (decision.bind or decision.check_in):
             return card, decision
-        return self._write(lambda conn: prepare.admit_card(conn, card["id"], device))
+
+        def job(conn: sqlite3.Connection) -> tuple[Card, Admission]:
+            row, again = prepare.admit_card(conn, card["id"], device)
+            if again.ok and again.check_in:
+                self._tell(
+                    cards_changed,
+                    meeting_id=row["meeting_id"],
+                    card_id=row["id"],
+                    action="check_in",
+                )
+            return row, again
+
+        return self._write(job)
 
     def join(self, join_key: str, device: str) -> Card:
         """Open join mode: the card this device already holds, or a fresh one up to 应到."""
@@ -227,14 +275,26 @@ class Store:
 
         Returns the card's id.
         """
-        return self._write(lambda conn: prepare.set_card(conn, meeting_id, number, action))
+
+        def job(conn: sqlite3.Connection) -> int:
+            card_id = prepare.set_card(conn, meeting_id, number, action)
+            self._tell(cards_changed, meeting_id=meeting_id, card_id=card_id, action=action)
+            return card_id
+
+        return self._write(job)
 
     # -- paper ballots and follow-ups -------------------------------------------------------
 
     def enter_paper(self, meeting_id: int, item_id: int, entry: PaperEntry) -> PaperEntered:
         """Enter an item's paper ballots (补录) for one aspect and group (replacing the ones
         entered before), while it is closed and not yet revealed. Audit-logged."""
-        return self._write(lambda conn: ballots.enter_paper(conn, meeting_id, item_id, entry))
+
+        def job(conn: sqlite3.Connection) -> PaperEntered:
+            done = ballots.enter_paper(conn, meeting_id, item_id, entry)
+            self._moved(meeting_id, "paper", [item_id])
+            return done
+
+        return self._write(job)
 
     def set_followup(
         self, meeting_id: int, item_id: int, change: FollowupChange, today: date | None = None
@@ -254,13 +314,14 @@ class Store:
         def job(conn: sqlite3.Connection) -> Moved:
             done = moves.move_items(conn, meeting_id, request, action, actor="secretary")
             self._recount_voted(conn, meeting_id)
+            self._moved(meeting_id, action, request.items)
+            if action == "reveal":
+                self.writer.after_commit(partial(self._backup_soon, meeting_id))
             return done
 
-        done = self._submit_keeping_voted(job)
+        done = self._write(job)
         if action in ("close", "reset"):
             self.seal()
-        if action == "reveal":
-            self._backup_soon(meeting_id)
         return done
 
     def undo(self, meeting_id: int) -> Moved:
@@ -274,9 +335,10 @@ class Store:
         def job(conn: sqlite3.Connection) -> Moved:
             done = moves.undo_last(conn, meeting_id)
             self._recount_voted(conn, meeting_id)
+            self._moved(meeting_id, done["action"], map(int, done["items"]), actor="undo")
             return done
 
-        done = self._submit_keeping_voted(job)
+        done = self._write(job)
         if done["action"] in ("close", "reset"):
             self.seal()
         return done
@@ -290,32 +352,42 @@ class Store:
         by_meeting: dict[int, list[int]] = defaultdict(list)
         for meeting_id, item_id in due:
             by_meeting[meeting_id].append(item_id)
-        closed = self._submit_keeping_voted(
-            lambda conn: moves.close_due(
+
+        def job(conn: sqlite3.Connection) -> list[tuple[int, list[int]]]:
+            closed = moves.close_due(
                 conn, list(by_meeting), now, self._voted_by_meeting.get, self._recount_voted
             )
-        )
+            for meeting_id, ids in closed:
+                self._moved(meeting_id, "close", ids, actor="countdown")
+            return closed
+
+        closed = self._write(job)
         if closed:
             self.seal()
         return closed
 
     # -- voting, and 已投 kept in memory -----------------------------------------------------
 
-    def cast(self, card_id: int, votes: Sequence[Vote]) -> list[str]:
+    def cast(self, card_id: int, votes: Sequence[Vote], origin: str | None = None) -> list[str]:
         """Record a phone's votes, all of them or none; each one's status is returned.
 
         'recorded' (new), 'unchanged' (a resend of the same ballot), 'changed' (the voter changed
         the choice, where the meeting allows it). Raises `Refused` and keeps nothing otherwise.
+        Once committed, they are counted in 已投 and `votes_recorded` is sent, with `origin`
+        (the connection that sent them).
         """
 
-        def job(conn):
+        def job(conn: sqlite3.Connection) -> list[str]:
             meeting_id, statuses = ballots.cast_votes(
                 conn, card_id, votes, self._known.now(self.writer)
             )
-            self._add_voted_after_cast(meeting_id, votes, statuses)
+            if "recorded" in statuses or "changed" in statuses:
+                counted = partial(self._add_voted_after_cast, meeting_id, votes, statuses)
+                self.writer.after_commit(counted)
+                self._tell(votes_recorded, meeting_id=meeting_id, card_id=card_id, origin=origin)
             return statuses
 
-        return self._submit_keeping_voted(job, changes=False)
+        return self.writer.submit(job)
 
     def _voted_copy(self, meeting_id: int) -> dict[str, int]:
         """A copy of the meeting's 已投 counts (counted by the writer on first use)."""
@@ -326,20 +398,27 @@ class Store:
         return counts.copy()
 
     def _recount_voted(self, conn: sqlite3.Connection, meeting_id: int) -> None:
-        """Count a meeting's 已投 afresh (on the writer's thread, after a move).
+        """Count a meeting's 已投 afresh (in a writer's job, after a move); the counts are kept
+        once the job is committed.
 
         Only for a meeting that exists: asking after any number (a projector URL with a made-up
         id) must not grow what is kept, nor reach SQLite with an id too large for it.
         """
-        if not reads.meeting_exists(conn, meeting_id):
+        exists = reads.meeting_exists(conn, meeting_id)
+        counts = reads.voted_per_item(conn, meeting_id) if exists else None
+        self.writer.after_commit(partial(self._keep_voted, meeting_id, counts))
+
+    def _keep_voted(self, meeting_id: int, counts: dict[str, int] | None) -> None:
+        """Keep a meeting's 已投 counted by `_recount_voted` (after the commit); None forgets."""
+        if counts is None:
             self._voted_by_meeting.pop(meeting_id, None)
-            return
-        self._voted_by_meeting[meeting_id] = reads.voted_per_item(conn, meeting_id)
+        else:
+            self._voted_by_meeting[meeting_id] = counts
 
     def _add_voted_after_cast(
         self, meeting_id: int, votes: Sequence[Vote], statuses: list[str]
     ) -> None:
-        """One more card on each item whose first aspect this card voted on (writer's thread)."""
+        """One more card on each item whose first aspect this card voted on (after the commit)."""
         counts = self._voted_by_meeting.get(meeting_id)
         if counts is None:
             return  # counted from the table when next asked
@@ -348,27 +427,33 @@ class Store:
                 key = str(v.item)
                 counts[key] = counts.get(key, 0) + 1
 
-    def _write(self, job):
+    def _write(self, job: Job[T]) -> T:
         """Submit a job that may change what votes are checked against (every write but a cast)."""
 
-        def changing(conn):
+        def changing(conn: sqlite3.Connection) -> T:
             self._known.forget()
             return job(conn)
 
         return self.writer.submit(changing)
 
-    def _submit_keeping_voted(self, job, *, changes: bool = True):
-        """Submit a job that keeps the 已投 counts up to date as it writes."""
-        try:
-            return self._write(job) if changes else self.writer.submit(job)
-        except sqlite3.Error:  # the whole group was rolled back: count again when next asked
-            self._voted_by_meeting.clear()
-            raise
+    def _tell(self, signal: NamedSignal, **data: Any) -> None:
+        """From inside a job: send `signal` (`voting.signals`) once the job is committed."""
+        self.writer.after_commit(partial(signal.send, self, **data))
+
+    def _moved(
+        self, meeting_id: int, action: str, items: Iterable[int], actor: str = "secretary"
+    ) -> None:
+        """From inside a job: tell `items_moved` once the job is committed."""
+        data = {"meeting_id": meeting_id, "action": action, "items": list(items), "actor": actor}
+        self._tell(items_moved, **data)
 
     # -- the file ----------------------------------------------------------------------------
 
     def _backup_soon(self, meeting_id: int) -> None:
-        """Back up after a reveal without holding it up: the projector shows the result first."""
+        """Back up after a reveal without holding it up: the projector shows the result first.
+
+        Runs on the reveal's after-commit path, once the projector and the console were told.
+        """
 
         def run() -> None:
             try:

@@ -1,0 +1,75 @@
+"""What the phones are told after a write: their `state`, or that their card was taken back.
+
+`Phones` listens to the store's signals (`voting.signals`), which are sent on the writer's
+after-commit path, so a phone is never told of a write that was not committed. No handler pushes
+to phones by hand. (The projector and the console are told by `display.push`, from the same
+signals.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voting import rooms
+from voting.context import Ceping
+from voting.signals import cards_changed, items_moved, votes_recorded
+
+#: Moves: the actions after which the phones' list of open items changes.
+MOVES = frozenset({"open", "close", "reveal", "reopen", "reset"})
+
+#: Moves after which each phone's own `voted` list is still right: a fresh open (a draft item
+#: has no votes), a close and a reveal (the item just leaves the list). One `state`, encoded
+#: once, then goes to the whole meeting's room; after a reopen, a reset or an undo, each phone
+#: gets its own.
+SHARED_MOVES = frozenset({"open", "close", "reveal"})
+
+
+class Phones:
+    """Pushes to the phones of one app's store."""
+
+    def __init__(self, app: Ceping):
+        self.app = app
+        votes_recorded.connect(self.voted, sender=app.store, weak=False)
+        cards_changed.connect(self.card_changed, sender=app.store, weak=False)
+        items_moved.connect(self.moved, sender=app.store, weak=False)
+
+    def voted(self, sender: Any = None, *, card_id: int, origin: str | None, **_: Any) -> None:
+        """A card's votes were recorded: its other tabs get their `state` (the sender, the ack)."""
+        others = [sid for sid in self.app.voters.sids(card_id) if sid != origin]
+        if others:
+            state = self.app.store.voter_state(card_id)
+            for sid in others:
+                self.app.socketio.emit("state", state, to=sid, namespace=rooms.VOTER)
+
+    def card_changed(self, sender: Any = None, *, card_id: int, action: str, **_: Any) -> None:
+        """A card the secretary released or withdrew: the phones holding it are disconnected."""
+        if action in ("release", "revoke"):
+            disconnect_card(self.app, card_id)
+
+    def moved(
+        self, sender: Any = None, *, meeting_id: int, action: str, actor: str, **_: Any
+    ) -> None:
+        """Items changed state: the meeting's phones get their new `state`."""
+        if action in MOVES:
+            push_states(self.app, meeting_id, None if actor == "undo" else action)
+
+
+def push_states(app: Ceping, meeting_id: int, action: str | None = None) -> None:
+    """Send the connected phones of a meeting their `state` after items changed."""
+    if action in SHARED_MOVES:
+        state = app.store.open_state(meeting_id)
+        app.socketio.emit("state", state, to=rooms.voters(meeting_id), namespace=rooms.VOTER)
+        return
+    connected = app.voters.cards(meeting_id)
+    if not connected:
+        return
+    states = app.store.voter_states(meeting_id, connected)
+    for card_id, state in states.items():
+        for sid in app.voters.sids(card_id):
+            app.socketio.emit("state", state, to=sid, namespace=rooms.VOTER)
+
+
+def disconnect_card(app: Ceping, card_id: int) -> None:
+    """Disconnect the phones holding a card the secretary released or withdrew."""
+    for sid in app.voters.sids(card_id):
+        app.socketio.server.disconnect(sid, namespace=rooms.VOTER)
