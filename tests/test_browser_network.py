@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from test_browser import PHONE, WAIT, browser, new_meeting  # noqa: F401  (browser: a fixture)
 
+from browsing import PHONE, WAIT, new_meeting
 from realserver import Server
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
@@ -39,7 +39,7 @@ def _shows(page, item: int) -> None:
     page.wait_for_selector(f'button.option[data-item="{item}"]', timeout=WAIT)
 
 
-def test_offline_and_frozen_phones_resume_by_themselves(browser, server):  # noqa: F811
+def test_offline_and_frozen_phones_resume_by_themselves(browser, server):
     made = new_meeting(server, cards=3, written=1)
     mid, first, second = made["meeting"]["id"], made["oral"], made["batch"][0]
     offline_card, frozen_card = made["cards"][0], made["cards"][1]
@@ -128,7 +128,7 @@ class Blackhole:
             entry["dead"] = True
 
 
-def test_a_phone_whose_socket_died_silently_catches_up_when_shown_again(browser, server):  # noqa: F811
+def test_a_phone_whose_socket_died_silently_catches_up_when_shown_again(browser, server):
     """Engine.IO would notice the dead socket only after its ping timeout (up to 45 s); the
     page checks its socket as soon as it is visible again, and reconnects."""
     made = new_meeting(server, cards=1, written=0)
