@@ -27,7 +27,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True, "locale": "zh-CN"}  # fmt: skip
 PROJECTOR = {"viewport": {"width": 1920, "height": 1080}, "locale": "zh-CN"}
 LAPTOP = {"viewport": {"width": 1440, "height": 900}, "locale": "zh-CN"}
-WAIT = 10_000  # ms
+WAIT = 30_000  # ms: how long a page may take to show what it must, on a busy machine
 
 
 def chromium() -> str | None:

@@ -78,7 +78,7 @@ def meeting(request, tmp_path_factory):
             for card in order[item]:
                 ballot = str(uuid.uuid4())
                 vote = {"item": item, "choice": choice_of(card, k), "ballot": ballot}
-                ack = clients[card].call("vote", {"votes": [vote]}, namespace="/voter", timeout=10)
+                ack = clients[card].call("vote", {"votes": [vote]}, namespace="/voter", timeout=30)
                 assert ack == {"ok": True, "votes": ["recorded"]}, ack
                 receipts[card, item] = ballot
                 truth[card, item] = choice_of(card, k)
@@ -88,7 +88,7 @@ def meeting(request, tmp_path_factory):
                 "choice": changed_choice(card),
                 "ballot": receipts[card, ids[0]],
             }
-            ack = clients[card].call("vote", {"votes": [vote]}, namespace="/voter", timeout=10)
+            ack = clients[card].call("vote", {"votes": [vote]}, namespace="/voter", timeout=30)
             assert ack == {"ok": True, "votes": ["changed"]}, ack
             truth[card, ids[0]] = changed_choice(card)
         server.api("POST", f"/meetings/{m['id']}/close", {"items": ids})
@@ -122,13 +122,13 @@ def walk_get_routes(server: Server, m: dict, ids: list[int], cards: list[dict]) 
     answers = {}
     for call in calls(app, known, methods=lambda r: sorted(r.methods & {"GET"})):
         r = requests.get(
-            server.url + call.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10,
+            server.url + call.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30,
             allow_redirects=False,
         )  # fmt: skip
         assert r.status_code < 500, call
         answers[call.url] = (r.headers.get("Content-Type", ""), dict(r.headers), r.content)
     projector = f"/screen/{m['id']}?key={m['screen_key']}"  # the projector's own URL
-    r = requests.get(server.url + projector, timeout=10)
+    r = requests.get(server.url + projector, timeout=30)
     assert r.status_code == 200
     answers[projector] = (r.headers.get("Content-Type", ""), dict(r.headers), r.content)
     app.extensions["ceping"].stopping.set()
