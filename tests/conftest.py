@@ -146,6 +146,19 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
+# -- running in parallel ------------------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`--dist loadgroup`) a module's server and browser tests run on one
+    worker, so its module-scoped server and Chromium start once; the rest spread freely."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        if item.get_closest_marker("server") or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
 # -- the tiers' guard ---------------------------------------------------------------------------
 
 QUICK_TOOLS = frozenset({"fc-list"})  # the fonts' lookup: a quick read, no server
