@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,22 @@ from realserver import Server
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Temporary folders on the RAM disk when there is one with room (unless TMPDIR or
+    --basetemp says where): the store commits with synchronous=FULL, and on a disk that others
+    share the tests' fsyncs cost several times the tests themselves."""
+    if os.environ.get("TMPDIR") or config.option.basetemp:
+        return
+    shm = "/dev/shm"
+    try:
+        room = os.statvfs(shm)
+    except OSError:
+        return
+    if os.access(shm, os.W_OK) and room.f_bavail * room.f_frsize >= 2**30:
+        os.environ["TMPDIR"] = shm  # the servers the tests start write there too
+        tempfile.tempdir = None  # forget the folder tempfile chose before
 
 
 @pytest.fixture
