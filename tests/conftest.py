@@ -139,7 +139,7 @@ def received(client, namespace: str, name: str) -> list[Any]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The real server (gevent), one per test module (mark its tests `server`)."""
     running = Server(tmp_path_factory.mktemp("server"), "gevent")
     yield running
@@ -166,13 +166,21 @@ def browser() -> Iterator[Any]:
 # -- running in parallel ------------------------------------------------------------------------
 
 
+def _shares_a_module_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.values() if info is not None else ()
+    return any(d and d[-1].scope == "module" for d in defs)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`--dist loadgroup`) a module's server and browser tests run on one
-    worker, so its module-scoped server and Chromium start once; the rest spread freely."""
+    """Under pytest-xdist (`--dist loadgroup`) a module's tests that share a module-scoped
+    fixture (a server, Chromium, the secret meeting) run on one worker, so it starts once; the
+    rest spread freely."""
     if not config.pluginmanager.hasplugin("xdist"):
         return
     for item in items:
-        if item.get_closest_marker("server") or item.get_closest_marker("browser"):
+        started = item.get_closest_marker("server") or item.get_closest_marker("browser")
+        if started and _shares_a_module_fixture(item):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
