@@ -1,15 +1,17 @@
-# ceping: `make run` starts the server, `make test` runs every test.
+# ceping: `make run` starts the server, `make test` runs every test, `make test-fast` the quick
+# ones (no server, no browser: a run before each commit).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 0.0.0.0
 PORT   ?= 5000
+WORKERS ?= auto
 ASYNC  ?= gevent
 PHONES ?= 3000
 SOAK_PHONES  ?= 1000
 SOAK_MINUTES ?= 10
 
-.PHONY: run test lint format translations bench bench-writer bench-handler soak clean
+.PHONY: run test test-fast lint format translations bench bench-writer bench-handler soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +32,16 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Tests in parallel on every core (pytest-xdist); a module's server and browser tests share a
+# worker (conftest.py). WORKERS=0 runs them in this process, one by one.
+XDIST := -n $(WORKERS) --dist loadgroup
+
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
+
+# Pure units and Flask's and Flask-SocketIO's test clients: no subprocess, no browser.
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest $(XDIST) -m "not server and not browser"
 
 # After changing any text shown to users: extract it, update the English catalog, translate the
 # new entries in translations/en/LC_MESSAGES/messages.po, and run this again to compile.

@@ -46,14 +46,14 @@ class Server:
                "--port", str(self.port), "--async-mode", mode, *args]  # fmt: skip
         with open(self.log, "a") as out:  # a restart's log follows the first one's
             self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=out)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a busy machine starts it slowly
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError(f"server exited: {self.log.read_text()}")
             try:
                 if requests.get(f"{self.url}/healthz", timeout=1, verify=verify).ok:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or too busy to answer
                 time.sleep(0.1)
         raise AssertionError(f"server did not start: {self.log.read_text()}")
 

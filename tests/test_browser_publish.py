@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from openpyxl import load_workbook
-from test_browser import LAPTOP, PHONE, WAIT, Guard, browser, login, new_meeting, server, shot  # noqa: F401  (the fixtures)
+
+from browsing import LAPTOP, PHONE, WAIT, Guard, login, new_meeting, shot
+
+pytestmark = [pytest.mark.server, pytest.mark.browser]
 
 SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 740}}
 
 
 def test_a_phone_adds_a_comment_that_survives_a_reload_and_reaches_the_console(
-    browser,  # noqa: F811
-    server,  # noqa: F811
+    browser,
+    server,
 ):
     made = new_meeting(server, cards=2, written=2)
     mid, batch = made["meeting"]["id"], made["batch"]

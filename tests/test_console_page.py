@@ -12,10 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import ADMIN_TOKEN
+from conftest import ADMIN_TOKEN, login
 
 PASSWORD = "console-password-for-tests"
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
@@ -24,15 +23,6 @@ def app_with_password(app):
     """The app with a console password set in its config (CONSOLE_PASSWORD)."""
     app.config["CONSOLE_PASSWORD"] = PASSWORD
     return app
-
-
-def login(client, secret: str, next_: str | None = None):
-    page = client.get("/console/")
-    token = CSRF_FIELD.search(page.get_data(as_text=True)).group(1)
-    form = {"secret": secret, "csrf_token": token}
-    if next_ is not None:
-        form["next"] = next_
-    return client.post("/console/login", data=form)
 
 
 def logged_in(client) -> bool:

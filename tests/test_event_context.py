@@ -6,10 +6,9 @@ connection, and every event of a connection sees it."""
 from __future__ import annotations
 
 from flask import request, session, url_for
-from test_console_page import login
 
 from app import socketio
-from conftest import ADMIN_TOKEN, phone, vote
+from conftest import ADMIN_TOKEN, login, phone, vote
 
 
 def test_a_logged_in_console_connects_with_its_session_alone(app, client, api):

@@ -7,12 +7,10 @@ injected and no injected script runs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from test_browser import LAPTOP, PHONE, PROJECTOR, WAIT, Guard, browser, login  # noqa: F401
 
-from realserver import Server
+from browsing import LAPTOP, PHONE, PROJECTOR, WAIT, Guard, login
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 
@@ -47,13 +45,6 @@ SHOWN = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[Server]:
-    running = Server(tmp_path_factory.mktemp("hostile"), "gevent")
-    yield running
-    running.stop()
-
-
 def squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
@@ -66,7 +57,7 @@ def check(page, name: str, *texts: str) -> None:
         assert squash(text) in shown, (name, text)
 
 
-def test_hostile_names_are_shown_as_text_on_every_screen(browser, server):  # noqa: F811
+def test_hostile_names_are_shown_as_text_on_every_screen(browser, server):
     m = server.api(
         "POST", "/meetings",
         {"title": TITLE, "expected": 2, "aspects": [ASPECT], "allow_change": True}, 201,

@@ -204,7 +204,7 @@ def test_auto_close_when_every_present_card_has_voted(api, app):
     for p in phones:
         assert vote(p, a, "satisfied")["ok"]
     assert vote(phones[0], b, "satisfied")["ok"]
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         states = {i["id"]: i["state"] for i in api.get(f"/meetings/{mid}").get_json()["items"]}
         if states[a] == "closed":

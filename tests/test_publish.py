@@ -9,9 +9,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from test_store import rows_in_placement_order
 
 from conftest import phone, vote
+from sqlitefile import rows_in_placement_order
 from voting.results import add_months
 
 

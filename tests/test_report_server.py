@@ -25,26 +25,26 @@ def test_the_server_answers_while_a_report_is_built(tmp_path, mode):
         built: dict = {}
 
         def fetch():
-            start = time.monotonic()
             built["response"] = requests.get(
                 f"{server.url}/api/meetings/{m['id']}/report.pdf",
                 headers={"Authorization": f"Bearer {TOKEN}"},
-                timeout=60,
+                timeout=120,
+                stream=True,  # returns once the report is built and its answer begins
             )
-            built["seconds"] = time.monotonic() - start
 
         worker = threading.Thread(target=fetch)
         worker.start()
-        slowest = 0.0
+        answered = 0  # /healthz answers that came while the report was still being built
         while worker.is_alive():
-            start = time.monotonic()
-            assert requests.get(f"{server.url}/healthz", timeout=10).ok
-            slowest = max(slowest, time.monotonic() - start)
+            assert requests.get(f"{server.url}/healthz", timeout=60).ok
+            answered += worker.is_alive()
             time.sleep(0.01)
         worker.join()
         r = built["response"]
         assert r.status_code == 200 and r.content.startswith(b"%PDF")
-        # While the report took its second or more, the server went on answering at once.
-        assert slowest < max(0.3, built["seconds"] / 3), (slowest, built["seconds"])
+        # A server that stopped for the report would answer one /healthz, maybe two, before the
+        # report's answer began (the one it was busy with, then the one it took after); one that
+        # goes on answering while the report is built answers many (how fast: `make bench`).
+        assert answered >= 3, answered
     finally:
         server.stop()

@@ -27,11 +27,11 @@ from typing import Any
 import pytest
 import requests
 import socketio
-from test_store import wal_links
 
 from app import create_app
 from conftest import ADMIN_TOKEN, Api, phone, vote
 from realserver import TOKEN, Server
+from sqlitefile import wal_links
 from walk import calls
 
 CARDS = 20
@@ -78,7 +78,7 @@ def meeting(request, tmp_path_factory):
             for card in order[item]:
                 ballot = str(uuid.uuid4())
                 vote = {"item": item, "choice": choice_of(card, k), "ballot": ballot}
-                ack = clients[card].call("vote", {"votes": [vote]}, namespace="/voter", timeout=10)
+                ack = clients[card].call("vote", {"votes": [vote]}, namespace="/voter", timeout=30)
                 assert ack == {"ok": True, "votes": ["recorded"]}, ack
                 receipts[card, item] = ballot
                 truth[card, item] = choice_of(card, k)
@@ -88,7 +88,7 @@ def meeting(request, tmp_path_factory):
                 "choice": changed_choice(card),
                 "ballot": receipts[card, ids[0]],
             }
-            ack = clients[card].call("vote", {"votes": [vote]}, namespace="/voter", timeout=10)
+            ack = clients[card].call("vote", {"votes": [vote]}, namespace="/voter", timeout=30)
             assert ack == {"ok": True, "votes": ["changed"]}, ack
             truth[card, ids[0]] = changed_choice(card)
         server.api("POST", f"/meetings/{m['id']}/close", {"items": ids})
@@ -122,13 +122,13 @@ def walk_get_routes(server: Server, m: dict, ids: list[int], cards: list[dict]) 
     answers = {}
     for call in calls(app, known, methods=lambda r: sorted(r.methods & {"GET"})):
         r = requests.get(
-            server.url + call.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10,
+            server.url + call.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30,
             allow_redirects=False,
         )  # fmt: skip
         assert r.status_code < 500, call
         answers[call.url] = (r.headers.get("Content-Type", ""), dict(r.headers), r.content)
     projector = f"/screen/{m['id']}?key={m['screen_key']}"  # the projector's own URL
-    r = requests.get(server.url + projector, timeout=10)
+    r = requests.get(server.url + projector, timeout=30)
     assert r.status_code == 200
     answers[projector] = (r.headers.get("Content-Type", ""), dict(r.headers), r.content)
     app.extensions["ceping"].stopping.set()
@@ -148,6 +148,7 @@ def assert_chance(right: int, what: str) -> None:
     assert right < CARDS // 2, f"{what}: {right} of {CARDS} cards matched to their choice"
 
 
+@pytest.mark.server
 def test_the_file_keeps_no_voting_order_in_any_column_or_sort(meeting):
     conn = sqlite3.connect(meeting["db"])
     conn.row_factory = sqlite3.Row
@@ -183,6 +184,7 @@ def test_the_file_keeps_no_voting_order_in_any_column_or_sort(meeting):
             conn.execute(f"SELECT rowid FROM {table}")
 
 
+@pytest.mark.server
 def test_where_the_ballots_lie_in_the_file_says_nothing(meeting):
     """The raw bytes: each ballot's id is found in the file, and their order there is compared
     with the voting order (before the seal, SQLite placed new rows one after another)."""
@@ -201,6 +203,7 @@ def test_where_the_ballots_lie_in_the_file_says_nothing(meeting):
             assert_chance(hits(guess, truth), f"ballots in byte order ({name}) vs voting order")
 
 
+@pytest.mark.server
 def test_the_wal_holds_no_links_after_the_meeting(meeting, tmp_path):
     wal = Path(f"{meeting['db']}-wal")
     assert (
@@ -208,6 +211,7 @@ def test_the_wal_holds_no_links_after_the_meeting(meeting, tmp_path):
     )
 
 
+@pytest.mark.server
 def test_nothing_next_to_a_card_in_the_file_holds_a_choice_or_a_time(meeting):
     conn = sqlite3.connect(meeting["db"])
     conn.row_factory = sqlite3.Row
@@ -237,6 +241,7 @@ def test_nothing_next_to_a_card_in_the_file_holds_a_choice_or_a_time(meeting):
     assert "vote" not in " ".join(actions)  # votes are not logged one by one
 
 
+@pytest.mark.server
 def test_the_server_s_output_names_no_ballot_and_no_card(meeting):
     log = meeting["log"]
     assert "ceping serving on" in log and "/api/meetings" in log  # the access log was on
@@ -248,6 +253,7 @@ def test_the_server_s_output_names_no_ballot_and_no_card(meeting):
     assert meeting["meeting"]["screen_key"] not in log
 
 
+@pytest.mark.server
 def test_no_answer_of_any_get_route_links_a_card_to_a_choice(meeting):
     answers = meeting["answers"]
     assert any("/results" in url for url in answers) and any("/cards" in url for url in answers)

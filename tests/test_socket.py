@@ -15,7 +15,7 @@ def screen(app, meeting: dict):
     return socketio.test_client(app, namespace="/screen", auth=auth)
 
 
-def wait_for(client, namespace: str, name: str, check, timeout: float = 3.0):
+def wait_for(client, namespace: str, name: str, check, timeout: float = 10.0):
     """Collect `name` events until one satisfies `check` (pushes are coalesced, so they lag)."""
     seen = []
     deadline = time.monotonic() + timeout

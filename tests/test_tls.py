@@ -54,7 +54,7 @@ def test_https_and_socketio_over_tls(tmp_path, certificate, mode):
         assert f"serving on https://127.0.0.1:{server.port}/" in log
         assert f"phones use:  https://127.0.0.1:{server.port}" in log
         assert "http://" not in log
-        page = requests.get(cards[0]["url"], verify=str(cert), timeout=10)
+        page = requests.get(cards[0]["url"], verify=str(cert), timeout=30)
         assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
 
         # A phone over WebSocket on TLS, checking the certificate.
@@ -68,12 +68,12 @@ def test_https_and_socketio_over_tls(tmp_path, certificate, mode):
         assert phone.transport() == "websocket"
         server.api("POST", f"/meetings/{m['id']}/open",
                    {"items": [item], "override_quorum": True})  # fmt: skip
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while not (states and states[-1]["items"]):
             assert time.monotonic() < deadline, states
             time.sleep(0.05)
         ballot = {"item": item, "choice": "satisfied", "ballot": str(uuid.uuid4())}
-        ack = phone.call("vote", {"votes": [ballot]}, namespace="/voter", timeout=10)
+        ack = phone.call("vote", {"votes": [ballot]}, namespace="/voter", timeout=30)
         assert ack == {"ok": True, "votes": ["recorded"]}
 
         # Plain http on the TLS port is not served.
@@ -83,7 +83,7 @@ def test_https_and_socketio_over_tls(tmp_path, certificate, mode):
         # The reveal's backup is made under this server's async mode too.
         server.api("POST", f"/meetings/{m['id']}/close", {"items": [item]})
         server.api("POST", f"/meetings/{m['id']}/reveal", {"items": [item]})
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while not list((tmp_path / "backups").glob(f"*-meeting-{m['id']}.sqlite")):
             assert time.monotonic() < deadline, "no backup after the reveal"
             time.sleep(0.05)
