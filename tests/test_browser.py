@@ -448,6 +448,7 @@ def test_the_console_works_tab_by_tab_without_a_script_error(browser, server):
     login(page, server)
     mid = _meetings_page(page)
     _prepare_tab(page)
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "30-console-prepare-1366")
     ids = [i["id"] for i in server.api("GET", f"/meetings/{mid}")["items"]]
     _run_tab(page, ids)
