@@ -1,0 +1,90 @@
+/* 结果's comments (意见建议) and follow-up (整改): status, due date and notes of every item that
+ * fell short, and the months allowed. */
+import { $, clear, el, fill, texts } from "../lib/dom.js";
+import { api, fail, show } from "../lib/api.js";
+import { BASE, S, item, items, verdictLabel } from "./meeting.js";
+
+const T = texts();
+
+export function loadPublish() {
+  return Promise.all([api("GET", BASE + "/comments"), api("GET", BASE + "/followups")]).then(
+    (got) => {
+      renderComments(got[0].comments);
+      renderFollowups(got[1].followups);
+    }, fail);
+}
+
+function renderComments(every) {
+  const box = $("comments");
+  clear(box);
+  const shown = items().filter((i) => (every[i.id] || []).length);
+  if (!shown.length) box.appendChild(el("p", { class: "empty", text: T.comments_none }));
+  shown.forEach((i) => {
+    const list = every[i.id];
+    box.appendChild(el("section", { class: "comment-item", "data-comments": i.id }, [
+      el("h3", {}, [i.subject, " ", el("small", { class: "muted", text: fill(T.comments_n, { n: list.length }) })]),
+      el("ol", { class: "comment-list" }, list.map((text) => el("li", { text: text })))
+    ]));
+  });
+}
+
+function verdictOf(id) {
+  const found = ((S.results && S.results.items) || []).filter((x) => x.id === id)[0];
+  return found ? found.aspects[0].result : null;
+}
+
+function followupRow(id, f, scale) {
+  const i = item(id);
+  const status = el("select", { class: "fu-status" }, Object.keys(T.followup_status).map((k) =>
+    el("option", { value: k, text: T.followup_status[k], selected: k === f.status })));
+  const due = el("input", { type: "date", class: "fu-due", value: f.due || "" });
+  const notes = el("input", { type: "text", class: "fu-notes", maxlength: "2000", value: f.notes || "" });
+  const save = el("button", { type: "button", class: "btn small", text: T.save, onclick: () => {
+    api("PUT", BASE + "/followups/" + id, { status: status.value, due: due.value || null, notes: notes.value })
+      .then(() => {
+        show(fill(T.followup_saved, { name: i.subject }));
+        loadPublish();
+      }, fail);
+  } });
+  return el("tr", { "data-followup": id, class: f.overdue ? "overdue" : "" }, [
+    el("td", {}, [el("strong", { text: i.subject }), f.carried_from ? el("small",
+      { class: "muted carried", text: fill(T.carried, { id: f.carried_from }) }) : null]),
+    el("td", {}, [verdictLabel(scale, verdictOf(id))]),
+    el("td", {}, [status]),
+    el("td", {}, [due, f.overdue ? el("span", { class: "overdue-mark", text: T.overdue }) : null]),
+    el("td", {}, [notes]),
+    el("td", {}, [save])
+  ]);
+}
+
+let followupsShown = "";
+
+function renderFollowups(every) {
+  const body = $("followups-body");
+  const scale = S.results ? S.results.scale : { levels: [], options: [] };
+  const months = $("followup-months");
+  if (document.activeElement !== months) months.value = S.meeting.followup_months || 3;
+  const sig = JSON.stringify([every, scale.key, items().map((i) => i.subject)]);
+  if (sig === followupsShown) return; /* unchanged: keep what the secretary is typing */
+  followupsShown = sig;
+  clear(body);
+  const ids = items().map((i) => i.id).filter((id) => every[id]);
+  $("followups-table").hidden = !ids.length;
+  const best = (scale.options || []).filter((o) => o.key === (scale.levels || [])[0])[0];
+  $("followups-empty").hidden = !!ids.length;
+  $("followups-empty").textContent = fill(T.followups_none, { best: best ? best.label : "" });
+  ids.forEach((id) => body.appendChild(followupRow(id, every[id], scale)));
+}
+
+function saveMonths(ev) {
+  ev.preventDefault();
+  const n = Number($("followup-months").value);
+  api("PATCH", BASE, { followup_months: n }).then((m) => {
+    S.meeting.followup_months = m.followup_months;
+    show(fill(T.months_saved, { n: m.followup_months }));
+  }, fail);
+}
+
+export function setupFollowups() {
+  $("months-form").addEventListener("submit", saveMonths);
+}

@@ -1,0 +1,368 @@
+/* 准备: the meeting's settings, its items (edit, delete, reorder by buttons or dragging) and
+ * the items read from pasted lines or an uploaded table. The cards are in cards.js. */
+import { $, all, clear, el, fill, texts } from "../lib/dom.js";
+import { api, fail, show } from "../lib/api.js";
+import { field, readSettings } from "../lib/settings.js";
+import { BASE, S, exclusive, items, refresh, renderAll, stateBadge, started } from "./meeting.js";
+import { renderRun } from "./run.js";
+
+const T = texts();
+
+// -- settings ----------------------------------------------------------------------------------
+
+function form() {
+  return $("settings-form");
+}
+
+function setRadio(name, value) {
+  all('input[name="' + name + '"]', form()).forEach((r) => { r.checked = r.value === value; });
+}
+
+function setQuorum(value) {
+  const quorum = field(form(), "quorum");
+  const same = (o) => Math.abs(Number(o.value) - value) < 1e-9;
+  if (!Array.prototype.some.call(quorum.options, same)) {
+    quorum.appendChild(el("option", { value: String(value), text: String(value) }));
+  }
+  Array.prototype.forEach.call(quorum.options, (o) => { o.selected = same(o); });
+}
+
+/* Put the meeting's settings into the form (and forget what the secretary changed there). */
+export function fillSettings() {
+  const m = S.meeting;
+  const f = (name) => field(form(), name);
+  f("title").value = m.title;
+  f("expected").value = m.expected;
+  f("scale").value = m.scale;
+  f("aspects").value = (m.aspects || []).join("、");
+  setRadio("secret", m.secret ? "1" : "0");
+  setRadio("join_mode", m.join_mode);
+  setQuorum(m.quorum);
+  const rule = m.rule || {};
+  setRadio("rule_kind", rule.kind || "majority");
+  f("rule_base").value = rule.base || "expected";
+  f("thresholds").value = (rule.thresholds || [80, 60]).join(", ");
+  f("allow_change").checked = !!m.allow_change;
+  f("live_tallies").checked = !!m.live_tallies;
+  f("auto_close").checked = !!m.auto_close;
+  const combine = m.combine || {};
+  setRadio("combine_kind", combine.kind || "members_only");
+  if (combine.weights) {
+    if (combine.weights.member) f("weight_member").value = combine.weights.member;
+    if (combine.weights.deputy) f("weight_deputy").value = combine.weights.deputy;
+  }
+  S.settingsDirty = false;
+}
+
+/* Once an item has opened, only the title may change. */
+export function lockSettings() {
+  const locked = started();
+  Array.prototype.forEach.call(form().elements, (control) => {
+    if (control.name && control.name !== "title") control.disabled = locked;
+  });
+  const note = $("settings-locked");
+  note.hidden = !locked;
+  note.textContent = locked ? T.settings_locked : "";
+}
+
+export function renderTitle() {
+  $("meeting-title").textContent = S.meeting.title;
+  document.title = S.meeting.title;
+}
+
+function saveSettings(event) {
+  event.preventDefault();
+  if (!form().reportValidity()) return;
+  exclusive(() => {
+    const settings = readSettings(form());
+    return api("PATCH", BASE, started() ? { title: settings.title } : settings).then((updated) => {
+      Object.assign(S.meeting, updated);
+      fillSettings();
+      renderTitle();
+      show(T.settings_saved);
+      return refresh();
+    });
+  });
+}
+
+// -- the items editor --------------------------------------------------------------------------
+
+let dragged = null;
+
+function editor() {
+  return $("editor-body");
+}
+
+function kindSelect(value, disabled) {
+  const select = el("select", { class: "kind", disabled: disabled, "aria-label": T.kinds[value] });
+  ["oral", "written", "other"].forEach((k) => {
+    select.appendChild(el("option", { value: k, text: T.kinds[k], selected: k === value }));
+  });
+  return select;
+}
+
+function iconButton(cls, label, text, disabled, onclick) {
+  return el("button", { type: "button", class: "icon-btn " + cls, title: label, "aria-label": label,
+    text: text, disabled: disabled, onclick: onclick });
+}
+
+function textCell(i, name, locked, extra) {
+  return el("td", {}, [el("input", Object.assign({ type: "text", class: name, value: i[name],
+    disabled: locked }, extra))]);
+}
+
+function editorRow(i, n, count) {
+  const locked = i.state !== "draft";
+  return el("tr", { "data-edit-item": i.id, class: locked ? "locked" : "" }, [
+    el("td", { class: "handle-col" }, [el("span", { class: "handle", title: T.drag, text: "⠿",
+      "aria-hidden": "true" })]),
+    el("td", { class: "num muted", text: n + 1 }),
+    textCell(i, "subject", locked, { maxlength: "200", "aria-label": T.subject,
+      title: locked ? T.locked_item : "" }),
+    textCell(i, "person", locked, { maxlength: "200", "aria-label": T.person }),
+    el("td", {}, [kindSelect(i.kind, locked)]),
+    textCell(i, "batch", locked, { maxlength: "40", size: "8", "aria-label": "batch" }),
+    el("td", {}, [stateBadge(i.state)]),
+    el("td", { class: "nowrap" }, [
+      iconButton("up", T.move_up, "↑", n === 0, () => reorder(i.id, -1)),
+      iconButton("down", T.move_down, "↓", n === count - 1, () => reorder(i.id, 1)),
+      iconButton("delete", T.delete, "✕", locked, () => deleteItem(i))
+    ])
+  ]);
+}
+
+function wireEdits(row, i) {
+  ["subject", "person", "batch"].forEach((name) => {
+    const input = row.querySelector("input." + name);
+    input.addEventListener("change", () => editItem(i, name, input.value, input));
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") input.blur();
+    });
+  });
+  const select = row.querySelector("select.kind");
+  select.addEventListener("change", () => editItem(i, "kind", select.value, select));
+}
+
+function dropAfter(row, event) {
+  const box = row.getBoundingClientRect();
+  return event.clientY > box.top + box.height / 2;
+}
+
+function drop(row, i, event) {
+  event.preventDefault();
+  if (dragged === null || dragged === i.id) return;
+  const ids = items().map((x) => x.id).filter((id) => id !== dragged);
+  ids.splice(ids.indexOf(i.id) + (dropAfter(row, event) ? 1 : 0), 0, dragged);
+  clearDropMarks();
+  saveOrder(ids);
+}
+
+function wireDrag(row, i) {
+  row.querySelector(".handle").addEventListener("mousedown", () => { row.draggable = true; });
+  row.addEventListener("dragstart", (event) => {
+    dragged = i.id;
+    row.classList.add("dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", String(i.id));
+  });
+  row.addEventListener("dragend", () => {
+    row.draggable = false;
+    row.classList.remove("dragging");
+    dragged = null;
+    clearDropMarks();
+  });
+  row.addEventListener("dragover", (event) => {
+    if (dragged === null || dragged === i.id) return;
+    event.preventDefault();
+    clearDropMarks();
+    row.classList.add(dropAfter(row, event) ? "drop-after" : "drop-before");
+  });
+  row.addEventListener("drop", (event) => drop(row, i, event));
+}
+
+/* Draw the editor when the items changed (or `force`), but not under the secretary's cursor. */
+export function renderEditor(force) {
+  const key = JSON.stringify(items().map((i) => [i.id, i.subject, i.person, i.kind, i.batch, i.state]));
+  if (!force && key === S.editorKey) return;
+  if (!force && editor().contains(document.activeElement) &&
+      document.activeElement.tagName !== "BUTTON") {
+    S.editorPending = true; // do not pull the field away from under the secretary's cursor
+    return;
+  }
+  S.editorKey = key;
+  S.editorPending = false;
+  clear(editor());
+  const list = items();
+  $("items-count").textContent = list.length ? fill(T.count, { n: list.length }) : "";
+  if (!list.length) {
+    editor().appendChild(el("tr", {}, [el("td", { colSpan: 8, class: "empty", text: T.no_items })]));
+    return;
+  }
+  list.forEach((i, n) => {
+    const row = editorRow(i, n, list.length);
+    wireEdits(row, i);
+    wireDrag(row, i);
+    editor().appendChild(row);
+  });
+}
+
+function clearDropMarks() {
+  all(".drop-before, .drop-after", editor()).forEach((r) => r.classList.remove("drop-before", "drop-after"));
+}
+
+function editItem(i, name, value, control) {
+  const body = {};
+  body[name] = typeof value === "string" ? value.trim() : value;
+  if (name === "subject" && !body.subject) {
+    control.value = i.subject;
+    return;
+  }
+  api("PATCH", BASE + "/items/" + i.id, body).then(
+    (updated) => {
+      Object.assign(i, updated);
+      show(fill(T.item_saved, { name: i.subject }));
+      S.editorKey = "";
+      renderEditor();
+      renderAll();
+    },
+    (err) => {
+      control.value = i[name];
+      fail(err);
+    }
+  );
+}
+
+function deleteItem(i) {
+  if (!window.confirm(fill(T.confirm_delete, { name: i.subject }))) return;
+  exclusive(() => api("DELETE", BASE + "/items/" + i.id).then(() => {
+    delete S.selected[i.id];
+    S.meeting.items = items().filter((x) => x.id !== i.id);
+    show(fill(T.item_deleted, { name: i.subject }));
+    renderAll();
+    return refresh();
+  }));
+}
+
+function reorder(id, delta) {
+  const ids = items().map((x) => x.id);
+  const at = ids.indexOf(id);
+  const to = at + delta;
+  if (at < 0 || to < 0 || to >= ids.length) return;
+  ids.splice(at, 1);
+  ids.splice(to, 0, id);
+  saveOrder(ids);
+}
+
+function saveOrder(ids) {
+  const byId = {};
+  items().forEach((x) => { byId[x.id] = x; });
+  const before = S.meeting.items;
+  S.meeting.items = ids.map((id, n) => {
+    const x = byId[id];
+    x.position = n + 1;
+    return x;
+  });
+  renderEditor(true);
+  renderRun();
+  api("POST", BASE + "/items/order", { items: ids }).then(
+    () => {
+      show(T.order_saved);
+      return refresh();
+    },
+    (err) => {
+      S.meeting.items = before;
+      renderEditor(true);
+      fail(err);
+      refresh();
+    }
+  );
+}
+
+// -- pasted lines and uploaded tables ----------------------------------------------------------
+
+function previewRow(p, n) {
+  return el("tr", {}, [
+    el("td", { class: "num muted", text: n + 1 }),
+    el("td", { text: p.subject }),
+    el("td", { text: p.person }),
+    el("td", { text: T.kinds[p.kind] || p.kind }),
+    el("td", { text: p.batch }),
+    el("td", {}, [el("button", { type: "button", class: "icon-btn", text: "✕", title: T.remove,
+      "aria-label": T.remove, onclick: () => {
+        S.parsed.splice(n, 1);
+        renderPreview();
+      } })])
+  ]);
+}
+
+function renderPreview() {
+  const body = $("preview-body");
+  clear(body);
+  $("preview").hidden = S.parsed.length === 0;
+  $("preview-note").textContent = fill(T.parsed, { n: S.parsed.length });
+  S.parsed.forEach((p, n) => body.appendChild(previewRow(p, n)));
+  const add = $("add-parsed");
+  add.textContent = fill(T.add_parsed, { n: S.parsed.length });
+  add.disabled = S.parsed.length === 0;
+}
+
+function parsed(data) {
+  S.parsed = (data && data.items) || [];
+  renderPreview();
+  if (!S.parsed.length) show(T.parsed_none, "error");
+}
+
+function parsePasted() {
+  const text = $("paste").value;
+  if (!text.trim()) {
+    show(T.parsed_none, "error");
+    $("paste").focus();
+    return;
+  }
+  api("POST", "/api/items/parse", { text: text, kind: $("import-kind").value,
+    batch: $("import-batch").value.trim() }).then(parsed, fail);
+}
+
+function parseUpload() {
+  const input = $("upload");
+  const file = input.files && input.files[0];
+  if (!file) return;
+  const data = new FormData();
+  data.append("file", file, file.name);
+  data.append("kind", $("import-kind").value);
+  data.append("batch", $("import-batch").value.trim());
+  api("POST", "/api/items/parse", undefined, data).then(parsed, fail).then(() => {
+    input.value = "";
+  });
+}
+
+function addParsed() {
+  if (!S.parsed.length) return;
+  const adding = S.parsed.slice();
+  exclusive(() => api("POST", BASE + "/items", { items: adding }).then((done) => {
+    show(fill(T.items_added, { n: done.ids.length }));
+    S.parsed = [];
+    $("paste").value = "";
+    renderPreview();
+    return refresh();
+  }));
+}
+
+export function setupPrepare() {
+  const settings = form();
+  settings.addEventListener("input", () => { S.settingsDirty = true; });
+  settings.addEventListener("change", () => { S.settingsDirty = true; });
+  settings.addEventListener("submit", saveSettings);
+  editor().addEventListener("focusout", () => {
+    setTimeout(() => {
+      if (S.editorPending && !editor().contains(document.activeElement)) renderEditor();
+    }, 0);
+  });
+  $("parse").addEventListener("click", parsePasted);
+  $("upload").addEventListener("change", parseUpload);
+  $("cancel-parsed").addEventListener("click", () => {
+    S.parsed = [];
+    renderPreview();
+  });
+  $("add-parsed").addEventListener("click", addParsed);
+}
