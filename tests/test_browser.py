@@ -7,6 +7,7 @@ Chromium these tests skip on a laptop; in CI (CI=true) a missing browser fails t
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
