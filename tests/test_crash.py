@@ -276,7 +276,8 @@ def test_a_countdown_that_ran_out_while_the_server_was_down_closes_on_restart(tm
         (card,) = server.api("POST", f"/meetings/{m['id']}/cards", {"count": 1}, 201)["cards"]
         phone = socketio.Client(reconnection=False)
         phone.connect(server.url, namespaces=["/voter"], transports=["websocket"],
-                      auth={"token": card["token"], "device": "clock-phone-0001"})  # fmt: skip
+                      auth={"token": card["token"], "device": "clock-phone-0001"},
+                      wait_timeout=30)  # fmt: skip
         server.api("POST", f"/meetings/{m['id']}/open", {"items": [short], "seconds": 5})
         opened = time.monotonic()
         server.api("POST", f"/meetings/{m['id']}/open", {"items": [long], "seconds": 600})

@@ -65,7 +65,8 @@ def meeting(request, tmp_path_factory):
         for n, card in enumerate(cards):
             client = socketio.Client(reconnection=False)
             auth = {"token": card["token"], "device": f"secret-phone-{n:03d}"}
-            client.connect(server.url, namespaces=["/voter"], transports=["websocket"], auth=auth)
+            client.connect(server.url, namespaces=["/voter"], transports=["websocket"], auth=auth,
+                           wait_timeout=30)  # fmt: skip
             clients.append(client)
         server.api("POST", f"/meetings/{m['id']}/open", {"items": ids})
 

@@ -41,7 +41,8 @@ def test_small_meeting_over_the_network(tmp_path, mode):
 
         projector.on("results", on_results, namespace="/screen")
         projector.connect(server.url, namespaces=["/screen"], transports=["websocket"],
-                          auth={"meeting": m["id"], "key": m["screen_key"]})  # fmt: skip
+                          auth={"meeting": m["id"], "key": m["screen_key"]},
+                          wait_timeout=30)  # fmt: skip
         clients.append(projector)
 
         states: list[dict] = []
@@ -50,7 +51,8 @@ def test_small_meeting_over_the_network(tmp_path, mode):
             if n == 0:
                 phone.on("state", states.append, namespace="/voter")
             phone.connect(server.url, namespaces=["/voter"], transports=["websocket"],
-                          auth={"token": card["token"], "device": f"phone-{n:04d}"})  # fmt: skip
+                          auth={"token": card["token"], "device": f"phone-{n:04d}"},
+                          wait_timeout=30)  # fmt: skip
             clients.append(phone)
         phones = clients[1:]
 

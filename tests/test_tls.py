@@ -64,7 +64,8 @@ def test_https_and_socketio_over_tls(tmp_path, certificate, mode):
         states: list[dict] = []
         phone.on("state", states.append, namespace="/voter")
         phone.connect(server.url, namespaces=["/voter"], transports=["websocket"],
-                      auth={"token": cards[0]["token"], "device": "tls-phone-0001"})  # fmt: skip
+                      auth={"token": cards[0]["token"], "device": "tls-phone-0001"},
+                      wait_timeout=30)  # fmt: skip
         assert phone.transport() == "websocket"
         server.api("POST", f"/meetings/{m['id']}/open",
                    {"items": [item], "override_quorum": True})  # fmt: skip
