@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request, session
+from flask import session
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from voting import rooms, views
 from voting.auth import ADMIN, check_secret, screen_target
-from voting.context import ceping
+from voting.context import ceping, sid
 from voting.errors import BadInput, NotFound, TooManyAttempts
 from voting.events import OnePayload
 from voting.storage import SQLITE_INTS
@@ -86,4 +86,4 @@ class ConsoleNamespace(OnePayload):
             raise BadInput("Send {meeting: id}.", "bad_payload")
         m = ceping().store.meeting(meeting_id)  # or the ack of a NotFound (OnePayload)
         join_room(rooms.console(meeting_id))
-        return {"ok": True, "meeting": m, "sid": request.sid}
+        return {"ok": True, "meeting": m, "sid": sid()}

@@ -43,7 +43,9 @@ def policy_for(target: str) -> Policy:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="ceping-trusted")
+    key = current_app.secret_key
+    assert key is not None  # the factory always sets one (instance/secret_key)
+    return URLSafeSerializer(key, salt="ceping-trusted")
 
 
 def trusted_targets() -> list[str]:

@@ -6,7 +6,9 @@ the login session and its CSRF token) and hears live changes on the `/console` n
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
@@ -59,7 +61,7 @@ def index():
     return render_template("meetings.html", meetings=meetings)
 
 
-def _summary(m: dict) -> dict:
+def _summary(m: Mapping[str, Any]) -> dict[str, Any]:
     """A meeting as the list shows it: when it was made, its items counted by state."""
     states = {"draft": 0, "open": 0, "closed": 0, "revealed": 0}
     for item in m["items"]:

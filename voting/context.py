@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 
 from voting.limits import Throttle
 from voting.storage import Store
@@ -67,3 +67,10 @@ class Ceping:
 
 def ceping() -> Ceping:
     return current_app.extensions["ceping"]
+
+
+def sid() -> str:
+    """The Socket.IO connection whose event is being handled (Flask-SocketIO sets it on the
+    request of each event)."""
+    connection: str = request.sid  # type: ignore[attr-defined]
+    return connection

@@ -14,7 +14,7 @@ from flask import request
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
 from voting import cards, rooms, settings
-from voting.context import Ceping, ceping
+from voting.context import Ceping, ceping, sid
 from voting.errors import BadInput, CepingError, NotFound
 from voting.web_errors import ack
 
@@ -60,23 +60,25 @@ class VoterNamespace(OnePayload):
         device = device or request.cookies.get(cards.DEVICE_COOKIE)
         app = ceping()
         try:
+            if not isinstance(token, str):
+                raise NotFound("This card is not valid.")
             card, decision = app.store.use_card(token, cards.device_key(device))
         except NotFound as exc:
             raise ConnectionRefusedError(exc.message, {"error": "unknown_card"}) from None
         if not decision.ok:
             raise ConnectionRefusedError(decision.message, {"error": decision.error})
-        app.voters.add(request.sid, card["id"], card["meeting_id"])
+        app.voters.add(sid(), card["id"], card["meeting_id"])
         join_room(rooms.voters(card["meeting_id"]))
         emit("state", app.store.voter_state(card["id"]))
 
     def on_disconnect(self, reason: Any = None) -> None:
         """Sent by: the server when a phone goes away. Hears: nobody."""
-        ceping().voters.drop(request.sid)
+        ceping().voters.drop(sid())
 
     def on_state(self, data: Any = None) -> dict[str, Any]:
         """Sent by: a phone that wants its state again (after a resume). Hears: this phone (ack)."""
         app = ceping()
-        held = app.voters.card_of(request.sid)
+        held = app.voters.card_of(sid())
         if held is None:
             raise _not_connected()
         return {"ok": True, "state": app.store.voter_state(held[0])}
@@ -91,11 +93,11 @@ class VoterNamespace(OnePayload):
         the console and projector get turnout, coalesced (never one push per vote).
         """
         app = ceping()
-        held = app.voters.card_of(request.sid)
+        held = app.voters.card_of(sid())
         if held is None:
             raise _not_connected()
         card_id, _ = held
-        statuses = app.store.cast(card_id, settings.votes(data), origin=request.sid)
+        statuses = app.store.cast(card_id, settings.votes(data), origin=sid())
         return {"ok": True, "votes": statuses}
 
 
