@@ -10,7 +10,7 @@ their 满意率 across meetings. Only closed and revealed items are reported.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
@@ -318,56 +318,66 @@ def _cover(pdf: Document, report: Report) -> None:
 
 
 def _results_tables(pdf: Document, report: Report) -> None:
-    r = report.results
-    items = ranked(r["items"])
+    items = ranked(report.results["items"])
     aspects = max(len(i["aspects"]) for i in items)
-    options = first(items[0])["options"]
-    ranks = [i["rank"] for i in items]
     for a in range(aspects):
         if aspects > 1:
             pdf.para(f"测评维度：{items[0]['aspects'][a]['name']}", colour=ACCENT)
-        width = pdf.epw
-        fixed = 11 + 13 + 18 + 17
-        option_w = min(24.0, (width - fixed - 40) / max(len(options), 1))
-        subject_w = width - fixed - option_w * len(options)
-        widths = (11, subject_w, *([option_w] * len(options)), 13, 18, 17)
-        pdf.set_font(FONT, size=8.5)
-        with pdf.table(
-            col_widths=widths,
-            text_align=("CENTER", "LEFT", *(["RIGHT"] * len(options)), "RIGHT", "RIGHT", "CENTER"),
-            headings_style=head_style(),
-            line_height=5.2,
-            borders_layout="HORIZONTAL_LINES",
-            first_row_as_headings=True,
-        ) as table:
-            head = table.row()
-            for text in (
-                "名次",
-                "测评对象",
-                *(o["label"] for o in options),
-                "有效票",
-                "满意率",
-                "等次",
-            ):
-                head.cell(text)
-            for item in items:
-                res = item["aspects"][a]["result"] if a < len(item["aspects"]) else None
-                row = table.row()
-                place = item["rank"]
-                row.cell(
-                    "" if place is None else ("=" if ranks.count(place) > 1 else "") + str(place)
-                )
-                row.cell(item["subject"])
-                if res is None:
-                    for _ in range(len(options) + 3):
-                        row.cell("")
-                    continue
-                for o in res["options"]:
-                    row.cell(f"{o['count']}（{o['share']:.2f}%）")
-                row.cell(str(res["valid"]))
-                row.cell(percent(res["rate"]))
-                row.cell(res["verdict_label"] or "—")
+        _aspect_table(pdf, items, a)
         pdf.ln(2)
+    notes = _table_notes(items)
+    if notes:
+        pdf.para("注：" + "".join(notes), size=8.5, height=5, colour=MUTED)
+
+
+def _aspect_table(pdf: Document, items: Sequence[Mapping[str, Any]], a: int) -> None:
+    """One aspect's results, a row per item in rank order."""
+    options = first(items[0])["options"]
+    ranks = [i["rank"] for i in items]
+    width = pdf.epw
+    fixed = 11 + 13 + 18 + 17
+    option_w = min(24.0, (width - fixed - 40) / max(len(options), 1))
+    subject_w = width - fixed - option_w * len(options)
+    widths = (11, subject_w, *([option_w] * len(options)), 13, 18, 17)
+    pdf.set_font(FONT, size=8.5)
+    with pdf.table(
+        col_widths=widths,
+        text_align=("CENTER", "LEFT", *(["RIGHT"] * len(options)), "RIGHT", "RIGHT", "CENTER"),
+        headings_style=head_style(),
+        line_height=5.2,
+        borders_layout="HORIZONTAL_LINES",
+        first_row_as_headings=True,
+    ) as table:
+        head = table.row()
+        for text in (
+            "名次",
+            "测评对象",
+            *(o["label"] for o in options),
+            "有效票",
+            "满意率",
+            "等次",
+        ):
+            head.cell(text)
+        for item in items:
+            res = item["aspects"][a]["result"] if a < len(item["aspects"]) else None
+            row = table.row()
+            place = item["rank"]
+            row.cell("" if place is None else ("=" if ranks.count(place) > 1 else "") + str(place))
+            row.cell(item["subject"])
+            if res is None:
+                for _ in range(len(options) + 3):
+                    row.cell("")
+                continue
+            for o in res["options"]:
+                row.cell(f"{o['count']}（{o['share']:.2f}%）")
+            row.cell(str(res["valid"]))
+            row.cell(percent(res["rate"]))
+            row.cell(res["verdict_label"] or "—")
+
+
+def _table_notes(items: Sequence[Mapping[str, Any]]) -> list[str]:
+    """What the results tables' footnote says: ties, paper ballots, invalid ballots."""
+    ranks = [i["rank"] for i in items]
     notes = []
     if any(ranks.count(p) > 1 for p in ranks if p is not None):
         notes.append("名次前的“=”表示并列。")
@@ -380,8 +390,7 @@ def _results_tables(pdf: Document, report: Report) -> None:
             f"{i['subject']} {first(i)['invalid']} 张" for i in items if first(i)["invalid"]
         )
         notes.append(f"无效票：{invalid}。")
-    if notes:
-        pdf.para("注：" + "".join(notes), size=8.5, height=5, colour=MUTED)
+    return notes
 
 
 def _size(pdf: Document, png: bytes) -> tuple[float, float]:

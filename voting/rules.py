@@ -754,10 +754,18 @@ def combine(
         return tally(scale, counts, invalid, rule=rule, expected=expected, present=present)
 
     assert how.weights is not None  # guaranteed by Combine
+    return _combine_weighted(scale, groups, how.weights, rule)
+
+
+def _weighted_parts(
+    scale: Scale, groups: Mapping[str, Tally], weights: Mapping[str, float]
+) -> tuple[dict[str, int], int, int, list[tuple[Fraction, _Exact]]]:
+    """The weighted groups' summed counts, valid and invalid, and each group with ballots as
+    (weight, its exact shares)."""
     counts_sum: dict[str, int] = {}
     valid = invalid = 0
     parts: list[tuple[Fraction, _Exact]] = []
-    for name, weight in how.weights.items():
+    for name, weight in weights.items():
         group = groups.get(name)
         if group is None:
             continue
@@ -769,6 +777,14 @@ def combine(
         invalid += _check_count("invalid", group.invalid)
         if group_valid:
             parts.append((Fraction(repr(weight)), _exact(scale, clean, group_valid)))
+    return counts_sum, valid, invalid, parts
+
+
+def _combine_weighted(
+    scale: Scale, groups: Mapping[str, Tally], weights: Mapping[str, float], rule: Rule
+) -> Tally:
+    """`combine` for weighted groups (see there)."""
+    counts_sum, valid, invalid, parts = _weighted_parts(scale, groups, weights)
     counts = _clean_counts(scale, counts_sum)
 
     share_keys = [b.key for b in SCORE_BANDS] if scale.score else list(scale.option_keys())
