@@ -214,6 +214,20 @@ class Soak:
         return wrong
 
 
+def check_afterwards(run: Soak, server: ServerProcess, folder: Path) -> subprocess.CompletedProcess:
+    """With the server stopped: no traceback in its log, and `verify` passes on its file."""
+    log = server.log.read_text(errors="replace")
+    tracebacks = log.count("Traceback (most recent call last)")
+    if tracebacks:
+        run.error("tracebacks in the server's log", log[log.index("Traceback") :][:400])
+    env = {**os.environ, "CEPING_INSTANCE": str(folder / "instance")}
+    verify = subprocess.run([sys.executable, "app.py", "verify"], cwd=ROOT, env=env,
+                            capture_output=True, text=True)  # fmt: skip
+    if verify.returncode != 0:
+        run.error("verify failed", verify.stdout + verify.stderr)
+    return verify
+
+
 async def soak(args: argparse.Namespace, folder: Path, pinning: Pinning) -> dict[str, Any]:
     server = ServerProcess("app", args.mode, folder, pinning)
     limit = max(args.phones + 100, 1000)
@@ -254,15 +268,7 @@ async def soak(args: argparse.Namespace, folder: Path, pinning: Pinning) -> dict
         if not server.alive():
             run.error("server died", server.tail())
     server.stop()
-    log = server.log.read_text(errors="replace")
-    tracebacks = log.count("Traceback (most recent call last)")
-    if tracebacks:
-        run.error("tracebacks in the server's log", log[log.index("Traceback") :][:400])
-    env = {**os.environ, "CEPING_INSTANCE": str(folder / "instance")}
-    verify = subprocess.run([sys.executable, "app.py", "verify"], cwd=ROOT, env=env,
-                            capture_output=True, text=True)  # fmt: skip
-    if verify.returncode != 0:
-        run.error("verify failed", verify.stdout + verify.stderr)
+    verify = check_afterwards(run, server, folder)
     if wrong:
         run.error("counts differ from the acknowledged votes", json.dumps(wrong[:3]))
     rss_start = run.rss_at(args.warmup - 1) or rss_connected
