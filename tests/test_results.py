@@ -11,7 +11,13 @@ from voting.results import add_months, meeting_results, needs_followup
 from voting.rules import get_scale
 
 ROOT = Path(__file__).resolve().parent.parent
-PURE = ("voting/results.py", "voting/records.py", "voting/rules.py", "voting/meeting.py")
+PURE = (
+    "voting/results.py",
+    "voting/records.py",
+    "voting/rules.py",
+    "voting/meeting.py",
+    "voting/errors.py",
+)
 
 
 def meeting(**fields: object) -> Meeting:
@@ -90,3 +96,13 @@ def test_the_pure_modules_import_neither_flask_nor_a_database() -> None:
             module = ROOT / (name.replace(".", "/") + ".py")
             if top == "voting" and module.exists():
                 todo.append(module)
+
+
+def test_the_input_side_never_imports_the_output_side_or_the_app() -> None:
+    """Data flows one way: `voting` knows nothing of `display`, and neither side of `ceping`."""
+    for path in (ROOT / "voting").rglob("*.py"):
+        for name in _imports(path):
+            assert name.split(".")[0] not in ("display", "ceping", "app"), (path, name)
+    for path in (ROOT / "display").rglob("*.py"):
+        for name in _imports(path):
+            assert name.split(".")[0] not in ("ceping", "app"), (path, name)
