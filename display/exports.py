@@ -290,7 +290,7 @@ def _download(body: bytes, mimetype: str, name: str, meeting_id: int) -> Respons
 
 @bp.get(f"/meetings/<{ID}:meeting_id>/comments")
 @admin_required
-def comments(meeting_id: int):
+def comments(meeting_id: int) -> Response:
     """Every item's comments, sorted by text; an item not yet closed shows none."""
     found = ceping().store.comments(meeting_id)
     return jsonify(comments={str(k): v for k, v in found.items()})
@@ -298,7 +298,7 @@ def comments(meeting_id: int):
 
 @bp.get(f"/meetings/<{ID}:meeting_id>/export.csv")
 @admin_required
-def export_csv(meeting_id: int):
+def export_csv(meeting_id: int) -> Response:
     payload = data(meeting_id)
     name = filename(payload["title"], "csv")
     return _download(to_csv(payload), "text/csv; charset=utf-8", name, meeting_id)
@@ -306,7 +306,7 @@ def export_csv(meeting_id: int):
 
 @bp.get(f"/meetings/<{ID}:meeting_id>/export.xlsx")
 @admin_required
-def export_xlsx(meeting_id: int):
+def export_xlsx(meeting_id: int) -> Response:
     payload = data(meeting_id)
     payload["followups"] = ceping().store.followups(meeting_id)
     return _download(to_xlsx(payload), XLSX_TYPE, filename(payload["title"], "xlsx"), meeting_id)
@@ -314,7 +314,7 @@ def export_xlsx(meeting_id: int):
 
 @bp.get(f"/meetings/<{ID}:meeting_id>/export.json")
 @admin_required
-def export_json(meeting_id: int):
+def export_json(meeting_id: int) -> Response:
     payload = data(meeting_id)
     body = current_app.json.dumps(payload).encode()
     return _download(body, "application/json", filename(payload["title"], "json"), meeting_id)

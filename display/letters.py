@@ -79,7 +79,15 @@ def follow_up(
     return text, due
 
 
-def _letter(pdf: Document, report, item, ranks, best, months: int, today: date) -> None:
+def _letter(
+    pdf: Document,
+    report: Report,
+    item: Mapping[str, Any],
+    ranks: list[int | None],
+    best: str | None,
+    months: int,
+    today: date,
+) -> None:
     m, r = report.meeting, report.results
     result = first(item)
     pdf.add_page()

@@ -14,9 +14,11 @@ from display import fonts
 
 FONT = "cjk"
 MARGIN = 15  # mm
-INK = (33, 33, 33)
-MUTED = (110, 110, 110)
-ACCENT = (127, 20, 20)  # the dark red of the console and the cards
+RGB = tuple[int, int, int]
+
+INK: RGB = (33, 33, 33)
+MUTED: RGB = (110, 110, 110)
+ACCENT: RGB = (127, 20, 20)  # the dark red of the console and the cards
 HEAD_FILL = (243, 236, 236)
 
 
@@ -84,7 +86,7 @@ class Document(FPDF):
         self.ln(1.5)
         self.set_font(FONT, size=10.5)
 
-    def para(self, text: str, size: float = 10.5, height: float = 6.2, colour=INK) -> None:
+    def para(self, text: str, size: float = 10.5, height: float = 6.2, colour: RGB = INK) -> None:
         self.set_font(FONT, size=size)
         self.set_text_color(*colour)
         self.multi_cell(0, height, text, align="L", new_x="LMARGIN", new_y="NEXT",

@@ -15,10 +15,12 @@ starts: a server holding 3,000 phones does not carry them (about 45 MB) until th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from io import BytesIO
+from typing import TypeVarTuple
 
-from flask import Blueprint, request, send_file
+from flask import Blueprint, Response, request, send_file
 
 from voting.api import ID
 from voting.auth import admin_required
@@ -27,6 +29,8 @@ from voting.context import ceping
 
 bp = Blueprint("publish", __name__, url_prefix="/api/meetings")
 
+Args = TypeVarTuple("Args")
+
 
 def filename(title: str, what: str) -> str:
     """`<title>-<what>.pdf`, without characters a file system or a header refuses."""
@@ -34,7 +38,7 @@ def filename(title: str, what: str) -> str:
     return f"{safe[:80]}-{what}.pdf"
 
 
-def _pdf(data: bytes, name: str):
+def _pdf(data: bytes, name: str) -> Response:
     response = send_file(
         BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name
     )
@@ -42,7 +46,7 @@ def _pdf(data: bytes, name: str):
     return response
 
 
-def _render(fn, *args) -> bytes:
+def _render(fn: Callable[[*Args], bytes], *args: *Args) -> bytes:
     """Run `fn(*args)` (matplotlib and fpdf2: a second or more of CPU) on an OS thread under
     gevent or eventlet, so that phones' votes go on meanwhile; the data is read before, here."""
     from display import fonts
@@ -54,7 +58,7 @@ def _render(fn, *args) -> bytes:
 
 @bp.get(f"/<{ID}:meeting_id>/report.pdf")
 @admin_required
-def report_pdf(meeting_id: int):
+def report_pdf(meeting_id: int) -> Response:
     from display import report
 
     data = report.collect(ceping().store, meeting_id)
@@ -64,7 +68,7 @@ def report_pdf(meeting_id: int):
 
 @bp.get(f"/<{ID}:meeting_id>/letters.pdf")
 @admin_required
-def letters_pdf(meeting_id: int):
+def letters_pdf(meeting_id: int) -> Response:
     from display import letters, report
 
     today = date.today()
@@ -75,7 +79,7 @@ def letters_pdf(meeting_id: int):
 
 @bp.get(f"/<{ID}:meeting_id>/cards.pdf")
 @admin_required
-def cards_pdf(meeting_id: int):
+def cards_pdf(meeting_id: int) -> Response:
     from display import cardsheet
 
     store = ceping().store

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, make_response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, make_response, render_template, request, url_for
 
 from display import qr
 from voting.auth import check_secret, is_admin, screen_target, trust
@@ -19,7 +19,7 @@ def join_url(join_key: str) -> str:
 
 
 @bp.get("/<int:meeting_id>")
-def projector(meeting_id: int):
+def projector(meeting_id: int) -> tuple[str, int] | Response:
     """The projector of one meeting; needs the meeting's screen key (or a console login)."""
     m = ceping().store.meeting(meeting_id)  # or the not-found page (voting.web_errors)
     key = request.args.get("key", "")

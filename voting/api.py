@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from voting import importing, settings
 from voting.auth import admin_required
@@ -41,27 +41,27 @@ def _body(optional: bool = False) -> Any:
 
 @bp.post("/meetings")
 @admin_required
-def create_meeting():
+def create_meeting() -> tuple[Response, int]:
     meeting = ceping().store.create_meeting(settings.meeting_settings(_body()))
     return jsonify(meeting), 201
 
 
 @bp.get("/meetings")
 @admin_required
-def list_meetings():
+def list_meetings() -> Response:
     return jsonify(meetings=ceping().store.meetings())
 
 
 @bp.get(f"/meetings/<{ID}:meeting_id>")
 @admin_required
-def get_meeting(meeting_id: int):
+def get_meeting(meeting_id: int) -> Response:
     store = ceping().store
     return jsonify({**store.meeting(meeting_id), "last_move": store.last_move(meeting_id)})
 
 
 @bp.patch(f"/meetings/<{ID}:meeting_id>")
 @admin_required
-def update_meeting(meeting_id: int):
+def update_meeting(meeting_id: int) -> Response:
     store = ceping().store
     changes = settings.meeting_changes(store.meeting(meeting_id), _body())
     return jsonify(store.update_meeting(meeting_id, changes))
@@ -69,40 +69,40 @@ def update_meeting(meeting_id: int):
 
 @bp.post(f"/meetings/<{ID}:meeting_id>/copy")
 @admin_required
-def copy_meeting(meeting_id: int):
+def copy_meeting(meeting_id: int) -> tuple[Response, int]:
     title = settings.copy_request(_body(optional=True))
     return jsonify(ceping().store.copy_meeting(meeting_id, title)), 201
 
 
 @bp.post(f"/meetings/<{ID}:meeting_id>/items")
 @admin_required
-def add_items(meeting_id: int):
+def add_items(meeting_id: int) -> tuple[Response, int]:
     ids = ceping().store.add_items(meeting_id, settings.new_items(_body()))
     return jsonify(ids=ids), 201
 
 
 @bp.patch(f"/meetings/<{ID}:meeting_id>/items/<{ID}:item_id>")
 @admin_required
-def edit_item(meeting_id: int, item_id: int):
+def edit_item(meeting_id: int, item_id: int) -> Response:
     return jsonify(ceping().store.edit_item(meeting_id, item_id, settings.item_changes(_body())))
 
 
 @bp.delete(f"/meetings/<{ID}:meeting_id>/items/<{ID}:item_id>")
 @admin_required
-def delete_item(meeting_id: int, item_id: int):
+def delete_item(meeting_id: int, item_id: int) -> Response:
     ceping().store.delete_item(meeting_id, item_id)
     return jsonify(deleted=item_id)
 
 
 @bp.post(f"/meetings/<{ID}:meeting_id>/items/order")
 @admin_required
-def order_items(meeting_id: int):
+def order_items(meeting_id: int) -> Response:
     return jsonify(items=ceping().store.order_items(meeting_id, settings.item_order(_body())))
 
 
 @bp.post("/items/parse")
 @admin_required
-def parse_items():
+def parse_items() -> Response:
     """Read items from pasted lines (`{text, kind?, batch?}`) or an uploaded CSV/XLSX (`file`).
 
     Nothing is stored: the answer is the items read, to show and then add.
@@ -126,7 +126,7 @@ def parse_items():
 
 @bp.post(f"/meetings/<{ID}:meeting_id>/cards")
 @admin_required
-def issue_cards(meeting_id: int):
+def issue_cards(meeting_id: int) -> tuple[Response, int]:
     count, group = settings.card_request(_body())
     issued = ceping().store.issue_cards(meeting_id, count, group)
     return jsonify(cards=[{**c, "url": card_url(c["token"])} for c in issued]), 201
@@ -134,35 +134,35 @@ def issue_cards(meeting_id: int):
 
 @bp.get(f"/meetings/<{ID}:meeting_id>/cards")
 @admin_required
-def list_cards(meeting_id: int):
+def list_cards(meeting_id: int) -> Response:
     found = ceping().store.cards(meeting_id)
     return jsonify(cards=[{**c, "url": card_url(c["token"])} for c in found])
 
 
 @bp.post(f"/meetings/<{ID}:meeting_id>/cards/<{ID}:number>/<any(release, revoke):action>")
 @admin_required
-def change_card(meeting_id: int, number: int, action: str):
+def change_card(meeting_id: int, number: int, action: str) -> Response:
     ceping().store.set_card(meeting_id, number, action)
     return jsonify(number=number, action=action)
 
 
 @bp.post(f"/meetings/<{ID}:meeting_id>/<any({', '.join(ACTIONS)}):action>")
 @admin_required
-def move(meeting_id: int, action: str):
+def move(meeting_id: int, action: str) -> Response:
     request_ = settings.move(_body(), action)
     return jsonify(ceping().store.move(meeting_id, request_, action))
 
 
 @bp.post(f"/meetings/<{ID}:meeting_id>/undo")
 @admin_required
-def undo(meeting_id: int):
+def undo(meeting_id: int) -> Response:
     """Take back the last open / close / reopen (never a reveal); recorded in the audit log."""
     return jsonify(ceping().store.undo(meeting_id))
 
 
 @bp.get(f"/meetings/<{ID}:meeting_id>/results")
 @admin_required
-def results(meeting_id: int):
+def results(meeting_id: int) -> Response:
     return jsonify(
         {**ceping().store.results(meeting_id), "audit_head": ceping().store.audit_head()}
     )
@@ -170,27 +170,27 @@ def results(meeting_id: int):
 
 @bp.get(f"/meetings/<{ID}:meeting_id>/turnout")
 @admin_required
-def turnout(meeting_id: int):
+def turnout(meeting_id: int) -> Response:
     return jsonify(ceping().store.turnout(meeting_id))
 
 
 @bp.get(f"/meetings/<{ID}:meeting_id>/audit")
 @admin_required
-def audit(meeting_id: int):
+def audit(meeting_id: int) -> Response:
     ceping().store.meeting(meeting_id)  # 404 for an unknown meeting
     return jsonify(entries=ceping().store.audit_log(meeting_id))
 
 
 @bp.get("/verify")
 @admin_required
-def verify():
+def verify() -> Response:
     problems = ceping().store.verify()
     return jsonify(ok=not problems, problems=problems, audit_head=ceping().store.audit_head())
 
 
 @bp.post(f"/meetings/<{ID}:meeting_id>/items/<{ID}:item_id>/paper")
 @admin_required
-def enter_paper(meeting_id: int, item_id: int):
+def enter_paper(meeting_id: int, item_id: int) -> Response:
     """Paper ballots (补录) of a closed, unrevealed item: `{counts: {choice: n}, aspect?, group?}`
     replaces the paper counts entered before for that aspect and group; audit-logged."""
     entry = settings.paper_entry(_body())
@@ -199,13 +199,13 @@ def enter_paper(meeting_id: int, item_id: int):
 
 @bp.get(f"/meetings/<{ID}:meeting_id>/followups")
 @admin_required
-def list_followups(meeting_id: int):
+def list_followups(meeting_id: int) -> Response:
     return jsonify(followups=ceping().store.followups(meeting_id))
 
 
 @bp.get(f"/meetings/<{ID}:meeting_id>/followups/<{ID}:item_id>")
 @admin_required
-def get_followup(meeting_id: int, item_id: int):
+def get_followup(meeting_id: int, item_id: int) -> Response:
     found = ceping().store.followup(meeting_id, item_id)
     if found is None:
         raise NotFound(f"Item {item_id} has no follow-up record.")
@@ -214,7 +214,7 @@ def get_followup(meeting_id: int, item_id: int):
 
 @bp.put(f"/meetings/<{ID}:meeting_id>/followups/<{ID}:item_id>")
 @admin_required
-def put_followup(meeting_id: int, item_id: int):
+def put_followup(meeting_id: int, item_id: int) -> Response:
     """Change an item's follow-up (整改) `{status?, due?, notes?}`; audit-logged."""
     done = ceping().store.set_followup(meeting_id, item_id, settings.followup_change(_body()))
     return jsonify({"item": item_id, **done})

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from flask import current_app, request, session
 from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.wrappers import Response
 
 from voting import rooms
 from voting.context import ceping
@@ -24,6 +25,10 @@ from voting.limits import ADMIN_POLICY, SCREEN_POLICY, Policy
 ADMIN = "admin"  # the one admin account: the admin token and the console password
 TRUSTED_COOKIE = "ceping_trusted"
 TRUSTED_AGE = 365 * 24 * 3600
+
+P = ParamSpec("P")
+R = TypeVar("R")
+ResponseT = TypeVar("ResponseT", bound=Response)
 
 
 def token_ok(candidate: Any, token: str) -> bool:
@@ -60,7 +65,7 @@ def trusted_targets() -> list[str]:
     return [t for t in targets if isinstance(t, str)] if isinstance(targets, list) else []
 
 
-def trust(response, target: str):
+def trust(response: ResponseT, target: str) -> ResponseT:
     """Mark this browser as one that got `target` right (after a login or a projector load)."""
     known = trusted_targets()
     if target not in known:
@@ -114,11 +119,11 @@ def _session_only() -> bool:
     return session.get("admin") is True and not token_ok(bearer(), ceping().admin_token)
 
 
-def admin_required(view: Callable) -> Callable:
+def admin_required(view: Callable[P, R]) -> Callable[P, R]:
     """Let only the admin call `view`: 401 otherwise, 429 while the admin account waits."""
 
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
         if not is_admin():
             raise Unauthorized(
                 "This needs the admin token (Authorization: Bearer …) or a console login."

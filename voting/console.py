@@ -20,7 +20,9 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
 from voting.auth import ADMIN, check_secret, is_admin, trust
 from voting.context import ceping
@@ -47,12 +49,12 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _login_page(error: str | None = None, status: int = 200):
+def _login_page(error: str | None = None, status: int = 200) -> tuple[str, int]:
     return render_template("login.html", error=error, next=request.values.get("next")), status
 
 
 @bp.get("/")
-def index():
+def index() -> str | tuple[str, int]:
     """The meetings: create, copy, open one."""
     if not is_admin():
         return _login_page()
@@ -74,7 +76,7 @@ def _summary(m: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @bp.post("/login")
-def login():
+def login() -> ResponseReturnValue:
     """Log in with the admin token or the console password (CONSOLE_PASSWORD)."""
     secret = request.form.get("secret", "")
     password = current_app.config.get("CONSOLE_PASSWORD")
@@ -94,13 +96,13 @@ def login():
 
 
 @bp.post("/logout")
-def logout():
+def logout() -> Response:
     session.clear()
     return redirect(url_for("console.index"))
 
 
 @bp.get("/meetings/<int:meeting_id>")
-def meeting(meeting_id: int):
+def meeting(meeting_id: int) -> str | Response:
     """One meeting: prepare it, run it, see its results."""
     if not is_admin():
         return redirect(url_for("console.index", next=request.path))
@@ -110,7 +112,7 @@ def meeting(meeting_id: int):
 
 
 @bp.get("/meetings/<int:meeting_id>/cards")
-def card_sheet(meeting_id: int):
+def card_sheet(meeting_id: int) -> str | Response:
     """A4 sheets of QR cards to print, cut and hand out (shuffled, so a card names nobody)."""
     if not is_admin():
         return redirect(url_for("console.index", next=request.path))

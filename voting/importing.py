@@ -17,7 +17,7 @@ import csv
 import io
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from voting.settings import KINDS, MAX_ITEMS, BadInput, NewItem, text
 
@@ -78,7 +78,7 @@ def parse_table(rows: Sequence[Sequence[object]], kind: str = "oral", batch: str
         n = columns.get(key)
         return row[n] if n is not None and n < len(row) else ""
 
-    def read():
+    def read() -> Iterator[tuple[int, str, str, str, str]]:
         for n, row in enumerate(cells, 1):
             person = at(row, "person") or " ".join(
                 p for p in (at(row, "name"), at(row, "title")) if p

@@ -31,7 +31,7 @@ def _with_cookie(response: Response, device: str, new: bool) -> Response:
 
 
 @bp.get("/v/<token>")
-def ballot(token: str):
+def ballot(token: str) -> tuple[str, int] | Response:
     """The ballot page of one card; a refusal page for an unknown, bound or withdrawn card.
 
     Only looks: the card is bound to this device when the page's socket connects, not here.
@@ -56,7 +56,7 @@ def ballot(token: str):
 
 
 @bp.get("/j/<key>")
-def join(key: str):
+def join(key: str) -> tuple[str, int] | Response:
     """Open join mode: hand this device its card (a fresh one on first visit)."""
     device, new = _device()
     try:
