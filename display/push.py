@@ -36,13 +36,13 @@ class Pusher:
         """Note that a meeting's turnout changed; it goes out with the next push."""
         self.dirty.add(meeting_id)
         if self._wake is None:
-            self._wake = self.app.socketio.server.eio.create_event()
+            self._wake = self.app.server.eio.create_event()
             self.app.socketio.start_background_task(self._loop)
         self._wake.set()
 
     def moved(self, sender: Any = None, *, meeting_id: int, action: str, **_: Any) -> None:
         """Items changed state: send the new picture now, and the result on reveal."""
-        store, emit = self.app.store, self.app.socketio.emit
+        store, emit = self.app.store, self.app.server.emit
         picture = views.screen_meeting(store, meeting_id)
         emit("meeting", picture, to=rooms.screen(meeting_id), namespace=rooms.SCREEN)
         emit("meeting", picture, to=rooms.console(meeting_id), namespace=rooms.CONSOLE)
@@ -64,7 +64,7 @@ class Pusher:
                 self._live[meeting_id] = live
         payload = views.turnout(self.app.store, meeting_id, live=live)
         payload["sent_at"] = time.time()
-        emit = self.app.socketio.emit
+        emit = self.app.server.emit
         emit("turnout", payload, to=rooms.screen(meeting_id), namespace=rooms.SCREEN)
         emit("turnout", payload, to=rooms.console(meeting_id), namespace=rooms.CONSOLE)
 
@@ -78,6 +78,8 @@ class Pusher:
             pause = self._last + self.interval - time.monotonic()
             if pause > 0:
                 sleep(pause)
+            if self.app.stopping.is_set():
+                break
             meetings, self.dirty = self.dirty, set()
             for meeting_id in meetings:
                 try:

@@ -59,10 +59,18 @@ class Ceping:
 
     store: Store
     admin_token: str
-    socketio: Any  # the Flask-SocketIO instance
+    socketio: Any  # the Flask-SocketIO instance (one per process, bound to the latest app)
     voters: Voters = field(default_factory=Voters)
     stopping: threading.Event = field(default_factory=threading.Event)
     throttle: Throttle = field(default_factory=Throttle)  # failed guesses per target
+    # This app's Socket.IO server: pushes go through it, not through `socketio`, whose server is
+    # the latest app's (tests make one app after another in a process, and a push of an app
+    # that is stopping must never reach the next one's clients).
+    server: Any = None
+
+    def __post_init__(self) -> None:
+        if self.server is None:
+            self.server = self.socketio.server
 
 
 def ceping() -> Ceping:

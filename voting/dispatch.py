@@ -39,7 +39,7 @@ class Phones:
         if others:
             state = self.app.store.voter_state(card_id)
             for sid in others:
-                self.app.socketio.emit("state", state, to=sid, namespace=rooms.VOTER)
+                self.app.server.emit("state", state, to=sid, namespace=rooms.VOTER)
 
     def card_changed(self, sender: Any = None, *, card_id: int, action: str, **_: Any) -> None:
         """A card the secretary released or withdrew: the phones holding it are disconnected."""
@@ -58,7 +58,7 @@ def push_states(app: Ceping, meeting_id: int, action: str | None = None) -> None
     """Send the connected phones of a meeting their `state` after items changed."""
     if action in SHARED_MOVES:
         state = app.store.open_state(meeting_id)
-        app.socketio.emit("state", state, to=rooms.voters(meeting_id), namespace=rooms.VOTER)
+        app.server.emit("state", state, to=rooms.voters(meeting_id), namespace=rooms.VOTER)
         return
     connected = app.voters.cards(meeting_id)
     if not connected:
@@ -66,10 +66,10 @@ def push_states(app: Ceping, meeting_id: int, action: str | None = None) -> None
     states = app.store.voter_states(meeting_id, connected)
     for card_id, state in states.items():
         for sid in app.voters.sids(card_id):
-            app.socketio.emit("state", state, to=sid, namespace=rooms.VOTER)
+            app.server.emit("state", state, to=sid, namespace=rooms.VOTER)
 
 
 def disconnect_card(app: Ceping, card_id: int) -> None:
     """Disconnect the phones holding a card the secretary released or withdrew."""
     for sid in app.voters.sids(card_id):
-        app.socketio.server.disconnect(sid, namespace=rooms.VOTER)
+        app.server.disconnect(sid, namespace=rooms.VOTER)

@@ -139,6 +139,7 @@ class Writer:
 
     def _call_back(self, group: list[_Job]) -> None:
         """Run the after-commit callbacks of the group's jobs that were kept, in order."""
+        outer = getattr(self._calling_back, "now", False)  # a callback's own write calls back
         self._calling_back.now = True
         try:
             for job in group:
@@ -150,7 +151,7 @@ class Writer:
                     except Exception:  # one failed push must not keep the others or the callers
                         logger.exception("an after-commit callback failed")
         finally:
-            self._calling_back.now = False
+            self._calling_back.now = outer
 
     def _ensure_started(self) -> None:
         if self._started:
