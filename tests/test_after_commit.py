@@ -309,6 +309,29 @@ def test_a_callback_may_write_again(writer):
     assert out == [None] and log == [("second", [1, 2]), ("first", None)]
 
 
+def test_every_callback_may_write_even_after_one_whose_write_called_back(writer):
+    """A callback's write that has callbacks of its own leaves the writer still calling back,
+    so the next callback's write runs at once too instead of waiting on its own queue."""
+    log: list = []
+
+    def inner(n: int):
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT INTO t VALUES (?)", (n,))
+            writer.after_commit(lambda: log.append(("inner", n)))
+
+        return job
+
+    def first(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO t VALUES (1)")
+        writer.after_commit(lambda: writer.submit(inner(2)))
+        writer.after_commit(lambda: writer.submit(inner(3)))
+
+    done, out = in_thread(lambda: writer.submit(first))
+    done.join(10)
+    assert out == [None], "the writer waited on itself"
+    assert log == [("inner", 2), ("inner", 3)] and committed(writer) == [1, 2, 3]
+
+
 def test_after_commit_outside_a_job_is_refused(writer):
     with pytest.raises(RuntimeError):
         writer.after_commit(lambda: None)
