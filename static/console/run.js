@@ -264,16 +264,27 @@ function askQuorum(ids) {
   const t = S.turnout || {};
   const question = T.confirm_quorum + "\n" + fill(T.confirm_quorum_detail,
     { present: t.present || 0, expected: t.expected || S.meeting.expected });
-  if (window.confirm(question)) return openItems(ids, true);
+  if (window.confirm(question)) return openItems(ids, { override_quorum: true });
   show(T.errors.no_quorum, "error");
   return null;
 }
 
-function openItems(ids, override) {
+/* The rule asks more votes of the best level than there are people present (majority of 应到):
+   say so, and go on only if the secretary confirms (the server logs it). */
+function askUnreachable(ids, flags) {
+  const t = S.turnout || {};
+  const expected = t.expected || S.meeting.expected || 0;
+  const question = fill(T.confirm_unreachable,
+    { needed: Math.ceil(expected / 2), present: t.present || 0 });
+  if (window.confirm(question)) return openItems(ids, { ...flags, accept_unreachable: true });
+  show(T.errors.best_unreachable, "error");
+  return null;
+}
+
+function openItems(ids, flags) {
   const seconds = countdownSeconds();
-  const body = { items: ids };
+  const body = { items: ids, ...(flags || {}) };
   if (seconds) body.seconds = seconds;
-  if (override) body.override_quorum = true;
   return api("POST", BASE + "/open", body).then(
     (done) => {
       applyStates(done.items);
@@ -284,7 +295,8 @@ function openItems(ids, override) {
       return refresh();
     },
     (err) => {
-      if (err.code === "no_quorum" && !override) return askQuorum(ids);
+      if (err.code === "no_quorum" && !body.override_quorum) return askQuorum(ids);
+      if (err.code === "best_unreachable" && !body.accept_unreachable) return askUnreachable(ids, flags);
       throw err;
     }
   );

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from voting import meeting
+from voting import meeting, rules
 from voting.records import LastMove, Moved
 from voting.settings import Move
 from voting.storage.audit import append_audit
@@ -59,6 +59,16 @@ def _check_quorum(conn: sqlite3.Connection, m: sqlite3.Row, request: Move) -> in
     if not meeting.quorum_met(counted, m["expected"], m["quorum"]):
         meeting.check_quorum(counted, m["expected"], m["quorum"], override=request.override_quorum)
         append_audit(conn, m["id"], "override", {"present": counted, "expected": m["expected"]})
+    scale, rule = rules.get_scale(m["scale"]), rules.parse_rule(json.loads(m["rule"]))
+    how = rules.parse_combine(json.loads(m["combine"]))
+    ok, needed = rules.best_reachable(scale, rule, how, m["expected"], counted)
+    if not ok:
+        best = scale.label(scale.levels[0])
+        meeting.check_best_reachable(counted, needed, best, confirmed=request.accept_unreachable)
+        append_audit(
+            conn, m["id"], "override",
+            {"present": counted, "expected": m["expected"], "unreachable": best, "needed": needed},
+        )  # fmt: skip
     return counted
 
 
