@@ -3,8 +3,8 @@
 import { $, all, clear, el, fill, pad, texts } from "../lib/dom.js";
 import { api, localError, show } from "../lib/api.js";
 import {
-  BASE, S, applyStates, batches, deadline, exclusive, groups, idsNames, inState, item, items,
-  names, refresh, renderAll, shortNames, stateBadge, voted
+  BASE, S, applyStates, bestNeeded, batches, deadline, exclusive, groups, idsNames, inState, item,
+  items, names, refresh, renderAll, shortNames, stateBadge, voted
 } from "./meeting.js";
 import { release } from "./cards.js";
 import { loadResults } from "./results.js";
@@ -262,8 +262,10 @@ function countdownSeconds() {
 
 function askQuorum(ids) {
   const t = S.turnout || {};
+  const needed = bestNeeded();
   const question = T.confirm_quorum + "\n" + fill(T.confirm_quorum_detail,
-    { present: t.present || 0, expected: t.expected || S.meeting.expected });
+    { present: t.present || 0, expected: t.expected || S.meeting.expected })
+    + (needed && (t.present || 0) < needed ? "\n" + fill(T.best_missing, { needed: needed }) : "");
   if (window.confirm(question)) return openItems(ids, { override_quorum: true });
   show(T.errors.no_quorum, "error");
   return null;
@@ -273,9 +275,7 @@ function askQuorum(ids) {
    say so, and go on only if the secretary confirms (the server logs it). */
 function askUnreachable(ids, flags) {
   const t = S.turnout || {};
-  const expected = t.expected || S.meeting.expected || 0;
-  const question = fill(T.confirm_unreachable,
-    { needed: Math.ceil(expected / 2), present: t.present || 0 });
+  const question = fill(T.confirm_unreachable, { needed: bestNeeded(), present: t.present || 0 });
   if (window.confirm(question)) return openItems(ids, { ...flags, accept_unreachable: true });
   show(T.errors.best_unreachable, "error");
   return null;
