@@ -3,11 +3,14 @@ before an open, and what phones are told when items leave them by an undo, a res
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from conftest import phone, received, vote
 from voting import meeting, rules
@@ -253,3 +256,39 @@ def test_a_reset_withdraws_and_a_reopen_brings_back(app, api):
     # a phone connecting later is told nothing of it
     (hello,) = received(phone(app, made["cards"][1]["token"]), "/voter", "state")
     assert "withdrawn" not in hello
+
+
+# -- the documents ------------------------------------------------------------------------------
+
+
+def test_the_report_the_letters_and_the_workbook_say_the_rule(app, api):
+    made = api.meeting(cards=6, items=2)
+    mid, items = made["meeting"]["id"], made["items"]
+    phones = [phone(app, c["token"]) for c in made["cards"][:4]]
+    api.move(mid, "open", items)
+    for p in phones:
+        for item in items:
+            assert vote(p, item, "satisfied")["ok"]
+    api.move(mid, "close", items)
+    api.move(mid, "reveal", items)
+    rule = api.get(f"/meetings/{mid}/results").get_json()["rule_text"]
+    assert rule == "按应到 6 人计：满意票达 3 票为满意，满意与基本满意合计超过 3 票为基本满意"
+    flat_rule = re.sub(r"\s+", "", rule)
+
+    def texts(name: str) -> list[str]:
+        data = api.get(f"/meetings/{mid}/{name}").data
+        return [re.sub(r"\s+", "", p.extract_text()) for p in PdfReader(io.BytesIO(data)).pages]
+
+    body = "".join(texts("report.pdf"))
+    assert f"本次计票规则：{flat_rule}。" in body  # the method
+    assert f"注：计票规则：{flat_rule}。" in body  # beside the results table
+    letters = texts("letters.pdf")
+    assert len(letters) == len(items)  # still one page each
+    assert all(f"计票规则：{flat_rule}。" in page for page in letters)
+
+    book = load_workbook(io.BytesIO(api.get(f"/meetings/{mid}/export.xlsx").data))
+    rows = list(book["测评结果"].iter_rows(values_only=True))
+    assert rows[0][-1] == "计票规则"
+    assert [row[-1] for row in rows[1:]] == [rule] * len(items)
+    csv_head = api.get(f"/meetings/{mid}/export.csv").data.decode("utf-8-sig").splitlines()[0]
+    assert "计票规则" not in csv_head  # the CSV keeps its columns
