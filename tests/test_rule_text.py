@@ -61,6 +61,12 @@ def test_describe_says_each_rule_in_the_meetings_words(scale, rule, base_count, 
     assert rules.describe(SCALES[scale], rule, base_count, how=how) == text
 
 
+def test_a_base_whose_number_is_not_given_is_named_without_one():
+    assert rules.describe(SAT, Rule(), None) == (
+        "按应到人数计：满意票达半数为满意，满意与基本满意合计超过半数为基本满意"
+    )
+
+
 def test_a_missing_expected_count_falls_back_as_tally_does():
     assert rules.rule_base(Rule(), 60, 36) == ("expected", 60)
     assert rules.rule_base(Rule(), 0, 36) == ("present", 36)
@@ -101,6 +107,32 @@ def test_the_numbers_in_the_line_are_the_ones_tally_uses(base, data, kind):
         assert verdict == "basic"
     else:
         assert verdict == "unsatisfied"
+
+
+@given(
+    counts=st.tuples(*[st.integers(0, 40)] * 3),
+    limits=st.lists(st.integers(0, 100), min_size=2, max_size=2, unique=True),
+)
+def test_the_thresholds_in_the_line_are_the_ones_tally_uses(counts, limits):
+    rule = Rule(kind="threshold", thresholds=tuple(sorted(limits, reverse=True)))
+    said = [int(n) for n in re.findall(r"达 (\d+)% 为", rules.describe(SAT, rule))]
+    assert said == sorted(limits, reverse=True)
+    tallied = rules.tally(SAT, dict(zip(SAT.levels, counts, strict=True)), rule=rule)
+    if tallied.rate is None:
+        return
+    satisfied, basic = counts[0], counts[1]
+    rate = (satisfied + basic) * 100 / sum(counts)  # exact enough: compared with whole numbers
+    want = "satisfied" if rate >= said[0] else "basic" if rate >= said[1] else "unsatisfied"
+    assert tallied.verdict == want
+
+
+@given(mean=st.integers(0, 100))
+def test_the_score_bands_in_the_line_are_the_ones_tally_uses(mean):
+    lows = [int(n) for n in re.findall(r"达 (\d+) 分为", rules.describe(SCALES["score"]))]
+    tallied = rules.tally(SCALES["score"], {str(mean): 1})
+    labels = ["excellent", "good", "pass"]
+    want = next((lab for lab, low in zip(labels, lows, strict=True) if mean >= low), "fail")
+    assert tallied.verdict == want
 
 
 @given(

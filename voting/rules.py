@@ -937,6 +937,8 @@ def describe(
     if base in _BASE_WORDS and base_count:
         first, rest = f" {-(-base_count // 2)} 票", f" {base_count // 2} 票"
         return f"按{_BASE_WORDS[base]} {base_count} 人计：" + _majority_words(scale, first, rest)
+    if base in _BASE_WORDS:  # the number is not known yet
+        return f"按{_BASE_WORDS[base]}人数计：" + _majority_words(scale, "半数", "半数")
     return "按有效票计：" + _majority_words(scale, "有效票半数", "有效票半数")
 
 
