@@ -229,7 +229,13 @@ def to_xlsx(payload: dict[str, Any]) -> bytes:
     book = Workbook()
     book.remove(book.active)
     header = _header(payload)
-    _sheet(book, _("测评结果"), header, result_rows(payload))
+    rule = payload.get("rule_text") or ""  # how each verdict was reached, beside it
+    _sheet(
+        book,
+        _("测评结果"),
+        [*header, _("计票规则")],
+        [[*row, rule] for row in result_rows(payload)],
+    )
     _sheet(book, _("排名"), ranking_header(payload), ranking_rows(payload))
     groups = _groups(payload)
     if len(groups) > 1:

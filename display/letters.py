@@ -136,6 +136,9 @@ def _letter(
             row.cell(percent(res["rate"]))
             row.cell(res["verdict_label"] or "—")
         pdf.ln(2)
+    if r.get("rule_text"):
+        pdf.para(f"计票规则：{r['rule_text']}。", size=9, height=5, colour=MUTED)
+        pdf.ln(1)
     place = rank_text(item["rank"], ranks, len(ranks))
     pdf.para(f"在本次测评的 {len(ranks)} 个测评对象中，满意率排名：{place}。", size=11, height=7)
     pdf.ln(3)

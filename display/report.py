@@ -162,6 +162,8 @@ def method_text(report: Report) -> list[str]:
             for limit, level in zip(limits, levels, strict=False)
         ]
         lines.append("等次按满意率评定：" + "；".join(parts) + f"；其余评为{levels[-1]}。")
+    if r.get("rule_text"):
+        lines.append(f"本次计票规则：{r['rule_text']}。")
     lines.append(
         f"满意率 =（{' + '.join(positive)}）÷ 有效票；各项占比以有效票为分母，"
         "百分比保留两位小数（四舍五入）。按满意率排名（相同时按满意票占比），相同者并列。"
@@ -326,6 +328,8 @@ def _results_tables(pdf: Document, report: Report) -> None:
         _aspect_table(pdf, items, a)
         pdf.ln(2)
     notes = _table_notes(items)
+    if report.results.get("rule_text"):
+        notes.insert(0, f"计票规则：{report.results['rule_text']}。")
     if notes:
         pdf.para("注：" + "".join(notes), size=8.5, height=5, colour=MUTED)
 

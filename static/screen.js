@@ -425,6 +425,21 @@
     return chart;
   }
 
+  /* The paper ballots (补录) counted in an aspect, 0 if none. */
+  function paperOf(aspect) {
+    var n = 0;
+    Object.keys(aspect.paper || {}).forEach(function (k) {
+      n += Number(aspect.paper[k]) || 0;
+    });
+    return n;
+  }
+
+  /* How a verdict is reached, in one line (rules.describe): beside every verdict shown. */
+  function ruleLine() {
+    var text = S.results && S.results.rule_text;
+    return text ? el("div", "rule-line", T.rule + text) : null;
+  }
+
   function aspectBlock(aspect, many) {
     var result = aspect.result;
     var withScore = scale().score && result.score !== null && result.score !== undefined;
@@ -440,6 +455,7 @@
     add(
       meta,
       el("span", "", T.valid + " " + result.valid + " · " + T.invalid + " " + result.invalid),
+      paperOf(aspect) ? el("span", "meta-paper", " · " + fmt(T.paper, { n: paperOf(aspect) })) : null,
       el(
         "span",
         "meta-turnout",
@@ -475,7 +491,7 @@
       add(card, head, body);
       add(grid, card);
     });
-    add(view, grid);
+    add(view, grid, ruleLine());
     fitLines(view.querySelectorAll(".r-subject"), 0.7);
   }
 
@@ -622,7 +638,7 @@
     add(head, titles, verdictCounts(entries), extra);
     var body = el("div", "t-body");
     body.id = view.id + "-tables";
-    add(view, head, body);
+    add(view, head, body, ruleLine());
     view._rows = ranked(entries);
     view._columns = columnsOf(entries);
   }

@@ -57,9 +57,14 @@ function name(k) {
   var it = items[itemOf(k)] || {}, a = state.aspects[k.split(":")[1]];
   return (it.subject || "") + (state.aspects.length > 1 ? " · " + a : "");
 }
-function names(ks) {
-  var seen = [];
-  ks.forEach(function (k) { if (seen.indexOf(name(k)) < 0) seen.push(name(k)); });
+function subjects(ids, from) { /* whole items, by id, looked up in `from` */
+  return names(ids.map(function (id) { return id + ":0"; }), from, true);
+}
+function names(ks, from, whole) { /* `from`: where the items are looked up (gone ones too) */
+  var seen = [], now = items;
+  items = from || items;
+  ks.forEach(function (k) { var n = whole ? items[itemOf(k)].subject : name(k); if (seen.indexOf(n) < 0) seen.push(n); });
+  items = now;
   return seen.slice(0, 3).join("、") + (seen.length > 3 ? fmt(T.more, { n: seen.length }) : "");
 }
 function label(c) {
@@ -325,11 +330,16 @@ function applyState(s) {
       S.slots[k] = blank(); /* the secretary reset the item: vote again */
     }
   });
-  if (lost.length) {
-    lost.forEach(function (k) { items[itemOf(k)] = was[itemOf(k)]; });
-    message(fmt(T.ended, { names: names(lost) }));
-    lost.forEach(function (k) { delete items[itemOf(k)]; });
-  }
+  /* why items left or came back: the secretary withdrew them (a reset, an undo) or reopened them */
+  var back = (s.withdrawn || []).filter(function (id) { return was[id]; });
+  var again = (s.reopened || []).filter(function (id) { return items[id] && !was[id]; });
+  lost = lost.filter(function (k) { return back.indexOf(+itemOf(k)) < 0; });
+  var fresh = !first && keys().some(function (k) { return !was[itemOf(k)]; });
+  var told = back.length ? fmt(T.withdrawn, { names: subjects(back, was) })
+    : again.length ? fmt(T.reopened, { names: subjects(again) })
+    : lost.length ? fmt(T.ended, { names: names(lost, was) }) : null;
+  if (told != null) message(told);
+  else if (fresh) message(""); /* the next ballot opened: yesterday's news goes */
   save();
   if (!toSend().length || !keys().every(chosen)) confirming = false;
   if (!keys().some(canChange)) editing = false;

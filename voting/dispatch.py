@@ -8,6 +8,7 @@ signals.)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from voting import rooms
@@ -22,6 +23,12 @@ MOVES = frozenset({"open", "close", "reveal", "reopen", "reset"})
 #: once, then goes to the whole meeting's room; after a reopen, a reset or an undo, each phone
 #: gets its own.
 SHARED_MOVES = frozenset({"open", "close", "reveal"})
+
+#: Why items left a phone's list or came back to it, told with each phone's own `state`: a reset
+#: (by the secretary, or the undo of an open) withdraws them (`withdrawn`: the phone says
+#: 工作人员已撤销本项测评, not 已结束), a reopen (or the undo of a close) brings them back
+#: (`reopened`).
+WHY = {"reset": "withdrawn", "reopen": "reopened"}
 
 
 class Phones:
@@ -47,15 +54,29 @@ class Phones:
             disconnect_card(self.app, card_id)
 
     def moved(
-        self, sender: Any = None, *, meeting_id: int, action: str, actor: str, **_: Any
+        self,
+        sender: Any = None,
+        *,
+        meeting_id: int,
+        action: str,
+        actor: str,
+        items: Iterable[int] = (),
+        **_: Any,
     ) -> None:
         """Items changed state: the meeting's phones get their new `state`."""
         if action in MOVES:
-            push_states(self.app, meeting_id, None if actor == "undo" else action)
+            why = (WHY[action], sorted(items)) if action in WHY else None
+            push_states(self.app, meeting_id, None if actor == "undo" else action, why)
 
 
-def push_states(app: Ceping, meeting_id: int, action: str | None = None) -> None:
-    """Send the connected phones of a meeting their `state` after items changed."""
+def push_states(
+    app: Ceping,
+    meeting_id: int,
+    action: str | None = None,
+    why: tuple[str, list[int]] | None = None,
+) -> None:
+    """Send the connected phones of a meeting their `state` after items changed; `why` (e.g.
+    ``("withdrawn", [ids])``) goes with each phone's own state (see `WHY`)."""
     if action in SHARED_MOVES:
         state = app.store.open_state(meeting_id)
         app.server.emit("state", state, to=rooms.voters(meeting_id), namespace=rooms.VOTER)
@@ -65,6 +86,10 @@ def push_states(app: Ceping, meeting_id: int, action: str | None = None) -> None
         return
     states = app.store.voter_states(meeting_id, connected)
     for card_id, state in states.items():
+        if why is not None and why[0] == "withdrawn":
+            state["withdrawn"] = why[1]
+        elif why is not None:
+            state["reopened"] = why[1]
         for sid in app.voters.sids(card_id):
             app.server.emit("state", state, to=sid, namespace=rooms.VOTER)
 

@@ -32,6 +32,9 @@ code                   meaning
 ``duplicate_item``     a batch names the same item twice
 ``no_quorum``          too few members present to open voting
 ``bad_quorum``         negative counts or a ratio outside 0..1
+``best_unreachable``   too few present for the best level ever to be reached under the rule
+                       (majority of 应到: 满意 needs 30 of 60, 29 are present); the secretary
+                       may go on after confirming (logged)
 ``nothing_to_undo``    undo before any move of the meeting
 ``cannot_undo``        undo of a reveal (final) or of a reset (its ballots are gone)
 ``started``            a setting other than the title (or the follow-up months) changed after
@@ -61,6 +64,7 @@ __all__ = [
     "Action",
     "MoveRefused",
     "State",
+    "check_best_reachable",
     "check_quorum",
     "check_settings_change",
     "due_to_close",
@@ -293,6 +297,25 @@ def check_quorum(
         "no_quorum",
         f"Only {present} of {expected} expected members {verb} present; "
         f"more than {floor} are needed to open voting.",
+    )
+
+
+def check_best_reachable(
+    present: int, needed: int, best: str = "满意", *, confirmed: bool = False
+) -> None:
+    """Refuse to open when fewer than ``needed`` are present: the best level cannot be reached.
+
+    ``needed`` is the votes the rule asks of the best level (⌈应到/2⌉ under the default rule,
+    ``rules.best_reachable``); 0 means the rule sets no such number. Raises
+    ``MoveRefused("best_unreachable", ...)`` unless the secretary confirmed going on.
+    """
+    _check_present(present)
+    if confirmed or present >= needed:
+        return
+    raise MoveRefused(
+        "best_unreachable",
+        f"Only {present} are present, but the best level ({best}) needs {needed} votes under"
+        " the rule: no item can reach it.",
     )
 
 

@@ -6,7 +6,7 @@ rows; `voting.results` and `voting.views` build the results and the view models 
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class Meeting(TypedDict):
@@ -119,6 +119,7 @@ class Results(TypedDict):
     scale: dict[str, Any]
     rule: dict[str, Any]
     combine: dict[str, Any]
+    rule_text: str  # how a verdict is reached, in one line (`rules.rule_text`)
     items: list[ItemResult]
 
 
@@ -196,3 +197,5 @@ class PhoneState(TypedDict):
     items: list[PhoneItem]
     voted: list[list[int]] | None
     revoked: bool
+    withdrawn: NotRequired[list[int]]  # items a reset (or an undo) took back: `dispatch.WHY`
+    reopened: NotRequired[list[int]]  # items a reopen (or an undo) brought back

@@ -62,6 +62,7 @@ def meeting_results(
         "scale": scale.to_dict(),
         "rule": rule.to_dict(),
         "combine": how.to_dict(),
+        "rule_text": rules.rule_text(scale, rule, how, m["expected"], present.get(how.group, 0)),
         "items": shown,
     }
 

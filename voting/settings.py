@@ -248,12 +248,15 @@ class Move:
     items: tuple[int, ...]
     override_quorum: bool = False
     seconds: int | None = None  # a countdown that closes the items by itself
+    accept_unreachable: bool = False  # open although the best level is out of reach
 
 
 def move(data: Any, action: str) -> Move:
-    """Validate `POST /api/meetings/<id>/<action>`: `{items: [ids], override_quorum?, seconds?}`."""
+    """Validate `POST /api/meetings/<id>/<action>`:
+    `{items: [ids], override_quorum?, accept_unreachable?, seconds?}`."""
     data = _obj(data, "The request")
-    allowed = {"items", "override_quorum", "seconds"} if action == "open" else {"items"}
+    opening = {"items", "override_quorum", "accept_unreachable", "seconds"}
+    allowed = opening if action == "open" else {"items"}
     _no_extra(data, allowed, "the request")
     ids = data.get("items")
     if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_ITEMS:
@@ -264,6 +267,7 @@ def move(data: Any, action: str) -> Move:
         items=ids,
         override_quorum=flag(data.get("override_quorum", False), "override_quorum"),
         seconds=None if seconds is None else integer(seconds, "seconds", 5, 24 * 3600),
+        accept_unreachable=flag(data.get("accept_unreachable", False), "accept_unreachable"),
     )
 
 

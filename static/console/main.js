@@ -8,7 +8,7 @@
  */
 import { $, clear, el, fill, fillNodes, texts } from "../lib/dom.js";
 import { fail, setupToast } from "../lib/api.js";
-import { MID, S, drawWith, items, item, refresh, started } from "./meeting.js";
+import { MID, S, bestNeeded, drawWith, items, item, refresh, started } from "./meeting.js";
 import { closeAll, openSelected, renderButtons, renderRun, renderVoted, renderTimers, revealAll,
   setupRun, undo } from "./run.js";
 import { fillSettings, lockSettings, renderEditor, renderTitle, setupPrepare } from "./prepare.js";
@@ -24,6 +24,10 @@ const TABS = ["prepare", "run", "results"];
 function renderQuorum(present, expected) {
   const quorum = S.meeting.quorum;
   const q = $("quorum-state");
+  const needed = bestNeeded();
+  const best = $("best-state"); /* said before the open: the best level is out of reach */
+  best.hidden = !(needed && present < needed);
+  best.textContent = best.hidden ? "" : fill(T.best_missing, { needed: needed });
   if (!quorum) {
     q.textContent = T.quorum_none;
     q.className = "quorum none";

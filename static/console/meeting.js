@@ -35,6 +35,16 @@ onResponse((response) => {
   if (!isNaN(date) && !S.turnout.sent_at) S.offset = date + 500 - Date.now();
 });
 
+/* The votes the best level needs when the rule is a majority of 应到 (rules.best_reachable),
+   or 0 when the rule sets none; more than 实到 means no item can reach it. */
+export function bestNeeded() {
+  const m = S.meeting;
+  const rule = m.rule || {}, combine = m.combine || {};
+  if (m.scale === "score" || (rule.kind || "majority") !== "majority") return 0;
+  if ((rule.base || "expected") !== "expected" || combine.kind === "weighted") return 0;
+  return Math.ceil((m.expected || 0) / 2);
+}
+
 // -- redrawing ---------------------------------------------------------------------------------
 
 const view = { all: function () {}, buttons: function () {} };

@@ -33,6 +33,8 @@ function renderHead(data, aspects) {
   cells.push(el("th", { class: "num", text: T.valid }));
   const rateLabel = T.rate[scale.key] || T.rate.satisfaction;
   $("results-note").textContent = fill(T.results_note, { rate: rateLabel });
+  $("results-rule").hidden = !data.rule_text;
+  $("results-rule").textContent = fill(T.rule_line, { rule: data.rule_text || "" });
   cells.push(el("th", { class: "num", text: rateLabel }));
   if (scale.score) cells.push(el("th", { class: "num", text: T.mean_score }));
   cells.push(el("th", { text: T.verdict }));

@@ -3,8 +3,8 @@
 import { $, all, clear, el, fill, pad, texts } from "../lib/dom.js";
 import { api, localError, show } from "../lib/api.js";
 import {
-  BASE, S, applyStates, batches, deadline, exclusive, groups, idsNames, inState, item, items,
-  names, refresh, renderAll, shortNames, stateBadge, voted
+  BASE, S, applyStates, bestNeeded, batches, deadline, exclusive, groups, idsNames, inState, item,
+  items, names, refresh, renderAll, shortNames, stateBadge, voted
 } from "./meeting.js";
 import { release } from "./cards.js";
 import { loadResults } from "./results.js";
@@ -262,18 +262,29 @@ function countdownSeconds() {
 
 function askQuorum(ids) {
   const t = S.turnout || {};
+  const needed = bestNeeded();
   const question = T.confirm_quorum + "\n" + fill(T.confirm_quorum_detail,
-    { present: t.present || 0, expected: t.expected || S.meeting.expected });
-  if (window.confirm(question)) return openItems(ids, true);
+    { present: t.present || 0, expected: t.expected || S.meeting.expected })
+    + (needed && (t.present || 0) < needed ? "\n" + fill(T.best_missing, { needed: needed }) : "");
+  if (window.confirm(question)) return openItems(ids, { override_quorum: true });
   show(T.errors.no_quorum, "error");
   return null;
 }
 
-function openItems(ids, override) {
+/* The rule asks more votes of the best level than there are people present (majority of 应到):
+   say so, and go on only if the secretary confirms (the server logs it). */
+function askUnreachable(ids, flags) {
+  const t = S.turnout || {};
+  const question = fill(T.confirm_unreachable, { needed: bestNeeded(), present: t.present || 0 });
+  if (window.confirm(question)) return openItems(ids, { ...flags, accept_unreachable: true });
+  show(T.errors.best_unreachable, "error");
+  return null;
+}
+
+function openItems(ids, flags) {
   const seconds = countdownSeconds();
-  const body = { items: ids };
+  const body = { items: ids, ...(flags || {}) };
   if (seconds) body.seconds = seconds;
-  if (override) body.override_quorum = true;
   return api("POST", BASE + "/open", body).then(
     (done) => {
       applyStates(done.items);
@@ -284,7 +295,8 @@ function openItems(ids, override) {
       return refresh();
     },
     (err) => {
-      if (err.code === "no_quorum" && !override) return askQuorum(ids);
+      if (err.code === "no_quorum" && !body.override_quorum) return askQuorum(ids);
+      if (err.code === "best_unreachable" && !body.accept_unreachable) return askUnreachable(ids, flags);
       throw err;
     }
   );
