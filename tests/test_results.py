@@ -17,6 +17,7 @@ PURE = (
     "voting/rules.py",
     "voting/meeting.py",
     "voting/errors.py",
+    "voting/wording.py",
 )
 
 

@@ -1,4 +1,4 @@
-"""The rule beside every verdict (`rules.describe`), the check that the best level can be reached
+"""The rule beside every verdict (`wording.describe`), the check that the best level can be reached
 before an open, and what phones are told when items leave them by an undo, a reset or a reopen."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from conftest import phone, received, vote
-from voting import meeting, rules
+from voting import meeting, rules, wording
 from voting.rules import SCALES, Combine, Rule
 
 SAT = SCALES["satisfaction"]
@@ -58,11 +58,11 @@ WEIGHTED = Combine(kind="weighted", weights={"member": 70, "deputy": 30})
     ],
 )  # fmt: skip
 def test_describe_says_each_rule_in_the_meetings_words(scale, rule, base_count, how, text):
-    assert rules.describe(SCALES[scale], rule, base_count, how=how) == text
+    assert wording.describe(SCALES[scale], rule, base_count, how=how) == text
 
 
 def test_a_base_whose_number_is_not_given_is_named_without_one():
-    assert rules.describe(SAT, Rule(), None) == (
+    assert wording.describe(SAT, Rule(), None) == (
         "按应到人数计：满意票达半数为满意，满意与基本满意合计超过半数为基本满意"
     )
 
@@ -73,7 +73,7 @@ def test_a_missing_expected_count_falls_back_as_tally_does():
     assert rules.rule_base(Rule(), None, 0) == ("valid", None)
     assert rules.rule_base(Rule(base="present"), 60, 0) == ("valid", None)
     assert rules.rule_base(Rule(base="valid"), 60, 36) == ("valid", None)
-    text = rules.rule_text(SAT, Rule(), Combine(), 0, 36)
+    text = wording.rule_text(SAT, Rule(), Combine(), 0, 36)
     assert text.startswith("按实到 36 人计：满意票达 18 票")
 
 
@@ -97,7 +97,7 @@ def test_the_numbers_in_the_line_are_the_ones_tally_uses(base, data, kind):
     unsatisfied = data.draw(st.integers(0, base - satisfied - basic))
     counts = {"satisfied": satisfied, "basic": basic, "unsatisfied": unsatisfied}
     rule = Rule(base=kind)
-    best, next_ = _numbers(rules.rule_text(SAT, rule, Combine(), base, base))
+    best, next_ = _numbers(wording.rule_text(SAT, rule, Combine(), base, base))
     verdict = rules.tally(SAT, counts, rule=rule, expected=base, present=base).verdict
     if satisfied + basic + unsatisfied == 0:
         assert verdict is None
@@ -115,7 +115,7 @@ def test_the_numbers_in_the_line_are_the_ones_tally_uses(base, data, kind):
 )
 def test_the_thresholds_in_the_line_are_the_ones_tally_uses(counts, limits):
     rule = Rule(kind="threshold", thresholds=tuple(sorted(limits, reverse=True)))
-    said = [int(n) for n in re.findall(r"达 (\d+)% 为", rules.describe(SAT, rule))]
+    said = [int(n) for n in re.findall(r"达 (\d+)% 为", wording.describe(SAT, rule))]
     assert said == sorted(limits, reverse=True)
     tallied = rules.tally(SAT, dict(zip(SAT.levels, counts, strict=True)), rule=rule)
     if tallied.rate is None:
@@ -128,7 +128,7 @@ def test_the_thresholds_in_the_line_are_the_ones_tally_uses(counts, limits):
 
 @given(mean=st.integers(0, 100))
 def test_the_score_bands_in_the_line_are_the_ones_tally_uses(mean):
-    lows = [int(n) for n in re.findall(r"达 (\d+) 分为", rules.describe(SCALES["score"]))]
+    lows = [int(n) for n in re.findall(r"达 (\d+) 分为", wording.describe(SCALES["score"]))]
     tallied = rules.tally(SCALES["score"], {str(mean): 1})
     labels = ["excellent", "good", "pass"]
     want = next((lab for lab, low in zip(labels, lows, strict=True) if mean >= low), "fail")
@@ -141,7 +141,7 @@ def test_the_score_bands_in_the_line_are_the_ones_tally_uses(mean):
 )
 def test_best_reachable_is_whether_present_can_cast_the_best_levels_votes(expected, present):
     ok, needed = rules.best_reachable(SAT, Rule(), Combine(), expected, present)
-    best, _ = _numbers(rules.describe(SAT, Rule(), expected))
+    best, _ = _numbers(wording.describe(SAT, Rule(), expected))
     assert needed == best
     assert ok == (present >= best)
     if ok:  # every present voting for the best level makes it

@@ -119,7 +119,7 @@ class Results(TypedDict):
     scale: dict[str, Any]
     rule: dict[str, Any]
     combine: dict[str, Any]
-    rule_text: str  # how a verdict is reached, in one line (`rules.rule_text`)
+    rule_text: str  # how a verdict is reached, in one line (`wording.rule_text`)
     items: list[ItemResult]
 
 

@@ -13,7 +13,7 @@ import calendar
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from voting import rules
+from voting import rules, wording
 from voting.records import AspectResult, Item, ItemResult, Meeting, Results
 
 #: {aspect: {group: {choice: n}}} of one item
@@ -62,7 +62,7 @@ def meeting_results(
         "scale": scale.to_dict(),
         "rule": rule.to_dict(),
         "combine": how.to_dict(),
-        "rule_text": rules.rule_text(scale, rule, how, m["expected"], present.get(how.group, 0)),
+        "rule_text": wording.rule_text(scale, rule, how, m["expected"], present.get(how.group, 0)),
         "items": shown,
     }
 

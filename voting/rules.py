@@ -34,13 +34,11 @@ __all__ = [
     "combine",
     "best_reachable",
     "count_choices",
-    "describe",
     "get_scale",
     "parse_combine",
     "parse_rule",
     "rank",
     "rule_base",
-    "rule_text",
     "tally",
 ]
 
@@ -858,88 +856,8 @@ def rank(entries: Iterable[tuple[K, Tally]]) -> list[tuple[int, K]]:
 
 
 # --------------------------------------------------------------------------------------------
-# The rule in words
+# The base a verdict is counted against, and whether the best level can be reached
 # --------------------------------------------------------------------------------------------
-
-#: What 满意率 is called on each scale (the share of the positive levels).
-RATE_NAMES: Mapping[str, str] = MappingProxyType(
-    {
-        "satisfaction": "满意率",
-        "satisfaction_abstain": "满意率",
-        "grade4": "合格率",
-        "competence": "称职率",
-        "score": "合格率",
-    }
-)
-
-_BASE_WORDS = {"expected": "应到", "present": "实到"}
-
-
-def _number(value: float) -> str:
-    """A threshold as the meeting wrote it: 80 rather than 80.0, 62.5 as it is."""
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def _joined(labels: list[str]) -> str:
-    """满意 / 满意与基本满意 / 优秀、良好与合格."""
-    return labels[0] if len(labels) == 1 else "、".join(labels[:-1]) + "与" + labels[-1]
-
-
-def _majority_words(scale: Scale, first: str, rest: str, noun: str = "票") -> str:
-    """满意票达 {first}为满意，满意与基本满意合计超过 {rest}为基本满意 (and so on)."""
-    labels = [scale.label(level) for level in scale.levels]
-    parts = [f"{labels[0]}{noun}达{first}为{labels[0]}"]
-    for index in range(1, len(labels) - 1):
-        parts.append(f"{_joined(labels[: index + 1])}合计超过{rest}为{labels[index]}")
-    return "，".join(parts)
-
-
-def _threshold_words(scale: Scale, rule: Rule) -> str:
-    rate_name = RATE_NAMES.get(scale.key, "满意率")
-    labels = [scale.label(level) for level in scale.levels]
-    parts = [
-        f"{rate_name if n == 0 else ''}达 {_number(value)}% 为{label}"
-        for n, (label, value) in enumerate(zip(labels, rule.thresholds, strict=False))
-    ]
-    return "，".join(parts)
-
-
-def _score_words() -> str:
-    parts = [f"达 {band.low} 分为{band.label}" for band in SCORE_BANDS[:-1]]
-    return "平均分" + "，".join(parts) + f"，不足 {SCORE_BANDS[-2].low} 分为{SCORE_BANDS[-1].label}"
-
-
-def describe(
-    scale: Scale,
-    rule: Rule = Rule(),  # a frozen dataclass: safe as a default
-    base_count: int | None = None,
-    *,
-    base: str | None = None,
-    how: Combine | None = None,
-) -> str:
-    """One short line, in the meeting's words, saying how a verdict is reached.
-
-    ``base_count`` is the majority base's number (应到 or 实到); ``base`` the base actually used
-    when it differs from ``rule.base`` (a missing 应到 falls back to 实到, then to the valid
-    ballots: see ``rule_base``). The numbers are the ones ``tally`` uses: with base B the best
-    level needs ⌈B/2⌉ votes ("达"), the next ones more than ⌊B/2⌋ together ("超过"). E.g.
-    "按应到 60 人计：满意票达 30 票为满意，满意与基本满意合计超过 30 票为基本满意".
-    """
-    weighted = how is not None and how.kind == "weighted"
-    if scale.score:
-        return ("按各类别加权" if weighted else "") + _score_words()
-    if rule.kind == "threshold":
-        words = _threshold_words(scale, rule)
-        return f"按各类别加权{words}" if weighted else words
-    if weighted:
-        return "按各类别加权占比计：" + _majority_words(scale, " 50% ", " 50% ", "占比")
-    base = base or rule.base
-    if base in _BASE_WORDS and base_count:
-        first, rest = f" {-(-base_count // 2)} 票", f" {base_count // 2} 票"
-        return f"按{_BASE_WORDS[base]} {base_count} 人计：" + _majority_words(scale, first, rest)
-    if base in _BASE_WORDS:  # the number is not known yet
-        return f"按{_BASE_WORDS[base]}人数计：" + _majority_words(scale, "半数", "半数")
-    return "按有效票计：" + _majority_words(scale, "有效票半数", "有效票半数")
 
 
 def rule_base(rule: Rule, expected: int | None, present: int | None) -> tuple[str, int | None]:
@@ -954,14 +872,6 @@ def rule_base(rule: Rule, expected: int | None, present: int | None) -> tuple[st
         if number:
             return name, number
     return "valid", None
-
-
-def rule_text(
-    scale: Scale, rule: Rule, how: Combine, expected: int | None, present: int | None
-) -> str:
-    """`describe` for a meeting's settings, 应到 and the counted group's 实到."""
-    base, number = rule_base(rule, expected, present)
-    return describe(scale, rule, number, base=base, how=how)
 
 
 def best_reachable(
