@@ -106,6 +106,9 @@ def test_make_real_discards_exactly_the_rehearsals_records(api, app):
     assert api.post(f"/meetings/{mid}/make-real", {"confirm": True}, 409).get_json()["error"] == (
         "not_rehearsal"
     )
+    # the rehearsal's moves are neither undone nor shown any more
+    assert api.get(f"/meetings/{mid}").get_json()["last_move"] is None
+    api.post(f"/meetings/{mid}/undo", None, 409)
     verify_ok(api)
 
 
