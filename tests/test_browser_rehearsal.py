@@ -137,3 +137,26 @@ def test_the_meetings_list_deletes_a_rehearsal_and_archives_a_real_meeting(brows
     assert server.api("GET", "/verify")["ok"]
     guard.check()
     ctx.close()
+
+
+def revealed_on_paper(server, mid: int, item: int, counts: dict[str, int]) -> None:
+    """Open, close, enter paper ballots and reveal one item (no phone needed)."""
+    server.api("POST", f"/meetings/{mid}/open", {"items": [item], "override_quorum": True})
+    server.api("POST", f"/meetings/{mid}/close", {"items": [item]})
+    server.api("POST", f"/meetings/{mid}/items/{item}/paper", {"counts": counts})
+    server.api("POST", f"/meetings/{mid}/reveal", {"items": [item]})
+
+
+def test_a_real_meetings_report_compares_only_with_real_meetings_named_by_title(server):
+    first = new_meeting(server, cards=4, written=0, title="上一次正式测评")
+    revealed_on_paper(server, first["meeting"]["id"], first["oral"], {"unsatisfied": 3})
+    trial = new_meeting(server, cards=4, written=0, title="彩排会议", rehearsal=True)
+    revealed_on_paper(server, trial["meeting"]["id"], trial["oral"], {"basic": 3})
+    second = new_meeting(server, cards=4, written=0, title="本次正式测评")
+    sid = second["meeting"]["id"]
+    revealed_on_paper(server, sid, second["oral"], {"satisfied": 3})
+    text = report_text(server, sid).replace("\n", "")  # lines wrap anywhere in Chinese
+    assert "历次测评对比" in text and "《上一次正式测评》" in text, text
+    assert "彩排会议" not in text
+    followups = server.api("GET", f"/meetings/{sid}/followups")["followups"]
+    assert followups[str(second["oral"])]["carried_from"] == first["oral"]

@@ -221,3 +221,14 @@ def test_archive_hides_a_real_meeting_with_results(api, app):
     assert mid in [m["id"] for m in api.get("/meetings").get_json()["meetings"]]
     entries = [e["action"] for e in api.get(f"/meetings/{mid}/audit").get_json()["entries"]]
     assert entries[-2:] == ["archive", "unarchive"]
+
+
+def test_phones_that_joined_a_rehearsal_by_its_link_join_the_real_sitting_again(api, app):
+    body = {"title": "扫码", "expected": 1, "join_mode": "open", "rehearsal": True}
+    m = api.post("/meetings", body, 201).get_json()
+    store = app.extensions["ceping"].store
+    first = store.join(m["join_key"], "device-a")
+    api.post(f"/meetings/{m['id']}/make-real", {"confirm": True}, 200)
+    again = store.join(m["join_key"], "device-a")  # not refused as full
+    assert first["present"] == again["present"] == 1
+    verify_ok(api)

@@ -79,6 +79,9 @@ def make_real(conn: sqlite3.Connection, meeting_id: int, confirm: bool) -> Disca
     conn.execute(
         "UPDATE items SET state = 'draft', closes_at = NULL WHERE meeting_id = ?", (meeting_id,)
     )
+    # Cards a phone took through the join link go (else 应到 of them would stay taken and the
+    # phones could not join again); printed cards are released and stay valid.
+    conn.execute("DELETE FROM cards WHERE meeting_id = ? AND origin = 'join'", (meeting_id,))
     conn.execute("UPDATE cards SET device = NULL, present = 0 WHERE meeting_id = ?", (meeting_id,))
     conn.execute("UPDATE meetings SET rehearsal = 0 WHERE id = ?", (meeting_id,))
     append_audit(conn, meeting_id, "make_real", {**counts, "items": _item_ids(conn, meeting_id)})
