@@ -58,8 +58,11 @@ def data(meeting_id: int) -> dict[str, Any]:
     """The results API's answer plus every item's comments: what the JSON export holds."""
     store = ceping().store
     comments = store.comments(meeting_id)
+    results = store.results(meeting_id)
+    if results["rehearsal"]:  # the file's name says so (and the JSON's `rehearsal`)
+        results = {**results, "title": "（演练）" + results["title"]}
     return {
-        **store.results(meeting_id),
+        **results,
         "audit_head": store.audit_head(),
         "comments": {str(k): v for k, v in comments.items()},
     }

@@ -39,6 +39,10 @@ BASES = {"expected": "全体组成人员", "present": "实到人员", "valid": "
 GROUPS = {"member": "常委会组成人员", "deputy": "列席代表"}
 STATUS = {"pending": "待整改", "in_progress": "整改中", "done": "已完成", "re_evaluate": "再次测评"}
 MAX_TREND_MEETINGS = 6  # the latest earlier meetings shown beside this one
+REHEARSAL_MARK = "（演练）"  # before the title of a rehearsal's every document
+
+#: (subjects, date labels, rates[subject][meeting], each earlier meeting as "date《title》")
+History = tuple[list[str], list[str], list[list[float | None]], list[str]]
 
 
 @dataclass
@@ -47,7 +51,7 @@ class Report:
     results: Mapping[str, Any]
     comments: dict[int, list[str]]
     followups: Mapping[int, Mapping[str, Any]]
-    history: tuple[list[str], list[str], list[list[float | None]]] | None
+    history: History | None
 
     def text(self) -> str:
         """Every text from the data (titles, names, labels, comments): what fonts must draw."""
@@ -62,29 +66,32 @@ def collect(
 ) -> Report:
     """Everything the report shows, read from the store (the comparison with earlier meetings
     only with `history`). Rendering it (`render`) needs no database."""
-    meeting = store.meeting(meeting_id)
-    results = store.results(meeting_id)
+    meeting: Mapping[str, Any] = store.meeting(meeting_id)
+    results: Mapping[str, Any] = store.results(meeting_id)
     comments = store.comments(meeting_id)
     followups = store.followups(meeting_id, today)
     earlier = past(store, meeting, results) if history else None
+    if meeting.get("rehearsal"):  # every page, the cover and every letter say so
+        meeting = {**meeting, "title": REHEARSAL_MARK + meeting["title"]}
+        results = {**results, "title": meeting["title"]}
     return Report(meeting, results, comments, followups, earlier)
 
 
-def past(
-    store: Store, meeting: Mapping[str, Any], results: Mapping[str, Any]
-) -> tuple[list[str], list[str], list[list[float | None]]] | None:
-    """满意率 of this meeting's departments (same `subject`) at earlier meetings, by date.
+def past(store: Store, meeting: Mapping[str, Any], results: Mapping[str, Any]) -> History | None:
+    """满意率 of this meeting's departments (same `subject`) at earlier real meetings (archived
+    ones too, rehearsals never), by date.
 
     Returns (subjects, meeting labels oldest first and this one last, rates[subject][meeting]),
-    or None when no department was rated before.
+    or None when no department was rated before; and each earlier meeting named by its date
+    and title.
     """
     mine = {i["subject"]: rate(i) for i in results["items"] if rate(i) is not None}
     if not mine:
         return None
     when = _moment(meeting)
     earlier = []
-    for other in store.meetings():
-        if other["id"] == meeting["id"] or _moment(other) >= when:
+    for other in store.meetings(archived=True):
+        if other["id"] == meeting["id"] or other["rehearsal"] or _moment(other) >= when:
             continue
         rates = {}
         for item in store.results(other["id"])["items"]:
@@ -102,7 +109,8 @@ def past(
     if len(set(labels)) < len(labels):  # two on one day: tell them apart
         labels = [f"{label} #{m['id']}" for label, m in zip(labels, dated, strict=True)]
     subjects = [s for s in mine if any(s in c for c in columns[:-1])]
-    return subjects, labels, [[c.get(s) for c in columns] for s in subjects]
+    names = [f"{label}《{m['title']}》" for label, m in zip(labels, dated[:-1], strict=False)]
+    return subjects, labels, [[c.get(s) for c in columns] for s in subjects], names
 
 
 def _moment(meeting: Mapping[str, Any]) -> datetime:
@@ -237,7 +245,7 @@ def make_charts(report: Report) -> dict[str, list[bytes]]:
             )
         )
     if report.history:
-        subjects, labels, rates = report.history
+        subjects, labels, rates, _ = report.history
         for n, rows in enumerate(charts.chunks(list(range(len(subjects))))):
             title = f"（{n + 1}）" if len(subjects) > charts.PER_CHART else ""
             out["trend"].append(
@@ -523,7 +531,8 @@ def _comments(pdf: Document, report: Report) -> None:
 
 def _trend(pdf: Document, report: Report, pngs: list[bytes]) -> None:
     assert report.history is not None  # the section is drawn only for a meeting with history
-    subjects, labels, rates = report.history
+    subjects, labels, rates, names = report.history
+    pdf.para(f"对比的往次正式测评：{'；'.join(names)}。")
     pdf.para(
         f"以下 {len(subjects)} 个部门在本数据库的往次测评中也接受过测评，"
         "按测评日期列出其满意率（大圆点、表中最后一个日期为本次）："

@@ -1,4 +1,5 @@
-/* The console's list of meetings: create a meeting, copy one. Plain ES module, no framework. */
+/* The console's list of meetings: create a meeting, copy, delete or archive one. Plain ES module,
+ * no framework. */
 import { $, all, fill, texts } from "./lib/dom.js";
 import { api, errorText, fail, setupToast, show } from "./lib/api.js";
 import { readSettings } from "./lib/settings.js";
@@ -21,6 +22,7 @@ function create(form, button) {
     fail(err);
     return;
   }
+  settings.rehearsal = $("create-rehearsal").checked;
   button.disabled = true;
   show(T.working, "info");
   api("POST", "/api/meetings", settings).then(
@@ -71,6 +73,33 @@ function wireCopyDialog(dialog) {
   });
 }
 
+// -- delete, archive ----------------------------------------------------------------------------
+
+function remove(button) {
+  const title = button.getAttribute("data-title");
+  if (!window.confirm(fill(T.delete_confirm, { title: title }))) return;
+  button.disabled = true;
+  api("DELETE", "/api/meetings/" + button.getAttribute("data-id")).then((done) => {
+    show(fill(T.deleted, { title: title, backup: done.backup }));
+    button.closest("tr").remove();
+  }, (err) => {
+    button.disabled = false;
+    fail(err);
+  });
+}
+
+function archive(button, action) {
+  const title = button.getAttribute("data-title");
+  api("POST", "/api/meetings/" + button.getAttribute("data-id") + "/" + action).then(() => {
+    show(fill(T[action + "d"], { title: title }));
+    window.setTimeout(() => window.location.reload(), 800);
+  }, fail);
+}
+
+function showArchived(on) {
+  window.location.href = "/console/" + (on ? "?archived=1" : "");
+}
+
 // -- start -------------------------------------------------------------------------------------
 
 setupToast({ hideAfter: 6000, stamp: false });
@@ -80,3 +109,7 @@ $("create-form").addEventListener("submit", (event) => {
 });
 all("button.copy").forEach((button) => button.addEventListener("click", () => askCopy(button)));
 if ($("copy-dialog")) wireCopyDialog($("copy-dialog"));
+all("button.delete").forEach((button) => button.addEventListener("click", () => remove(button)));
+all("button.archive").forEach((b) => b.addEventListener("click", () => archive(b, "archive")));
+all("button.unarchive").forEach((b) => b.addEventListener("click", () => archive(b, "unarchive")));
+$("show-archived").addEventListener("change", (event) => showArchived(event.target.checked));

@@ -215,6 +215,7 @@
   function update() {
     var d = S.current || { view: "connecting" };
     if (S.meeting) document.getElementById("title").textContent = S.meeting.title;
+    if (S.meeting) document.getElementById("rehearsal-mark").hidden = !S.meeting.rehearsal;
     var total = S.meeting ? S.meeting.items.length : 0;
     var turnoutText =
       T.expected + " " + expected() + " · " + T.present + " " + (S.turnout ? present() : "—");

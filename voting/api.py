@@ -49,7 +49,9 @@ def create_meeting() -> tuple[Response, int]:
 @bp.get("/meetings")
 @admin_required
 def list_meetings() -> Response:
-    return jsonify(meetings=ceping().store.meetings())
+    """The meetings, newest first; the archived ones too with `?archived=1`."""
+    archived = request.args.get("archived", "") in ("1", "true")
+    return jsonify(meetings=ceping().store.meetings(archived=archived))
 
 
 @bp.get(f"/meetings/<{ID}:meeting_id>")
@@ -72,6 +74,32 @@ def update_meeting(meeting_id: int) -> Response:
 def copy_meeting(meeting_id: int) -> tuple[Response, int]:
     title = settings.copy_request(_body(optional=True))
     return jsonify(ceping().store.copy_meeting(meeting_id, title)), 201
+
+
+@bp.post(f"/meetings/<{ID}:meeting_id>/make-real")
+@admin_required
+def make_real(meeting_id: int) -> Response:
+    """Turn a rehearsal into the real sitting, `{confirm: true}`: its ballots, comments, paper
+    entries and follow-ups are discarded, its items back in draft, its cards released (the
+    printed ones stay valid). Without `confirm`: 409 `confirm_make_real` with `discard`."""
+    confirm = settings.confirm_request(_body(optional=True))
+    return jsonify(discarded=ceping().store.make_real(meeting_id, confirm))
+
+
+@bp.delete(f"/meetings/<{ID}:meeting_id>")
+@admin_required
+def delete_meeting(meeting_id: int) -> Response:
+    """Delete a rehearsal, or a real meeting none of whose items was opened, after a backup
+    copy (named in the answer and the audit log); 409 `has_results` otherwise."""
+    copy = ceping().store.delete_meeting(meeting_id)
+    return jsonify(deleted=meeting_id, backup=copy.name)
+
+
+@bp.post(f"/meetings/<{ID}:meeting_id>/<any(archive, unarchive):action>")
+@admin_required
+def archive(meeting_id: int, action: str) -> Response:
+    """Hide a real meeting with results from the list (archive), or show it again."""
+    return jsonify(ceping().store.set_archived(meeting_id, action == "archive"))
 
 
 @bp.post(f"/meetings/<{ID}:meeting_id>/items")

@@ -55,12 +55,13 @@ def _login_page(error: str | None = None, status: int = 200) -> tuple[str, int]:
 
 @bp.get("/")
 def index() -> str | tuple[str, int]:
-    """The meetings: create, copy, open one."""
+    """The meetings: create, copy, open, delete or archive one (`?archived=1`: archived too)."""
     if not is_admin():
         return _login_page()
     store = ceping().store
-    meetings = [_summary(store.meeting(m["id"])) for m in store.meetings()]
-    return render_template("meetings.html", meetings=meetings)
+    archived = request.args.get("archived") == "1"
+    meetings = [_summary(store.meeting(m["id"])) for m in store.meetings(archived=archived)]
+    return render_template("meetings.html", meetings=meetings, show_archived=archived)
 
 
 def _summary(m: Mapping[str, Any]) -> dict[str, Any]:
@@ -72,7 +73,10 @@ def _summary(m: Mapping[str, Any]) -> dict[str, Any]:
         created = datetime.fromisoformat(m["created_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
     except (TypeError, ValueError):
         created = m["created_at"] or ""
-    return {**m, "created": created, "states": states, "count": len(m["items"])}
+    results = states["closed"] + states["revealed"]
+    return {**m, "created": created, "states": states, "count": len(m["items"]),
+            "deletable": m["rehearsal"] or states["draft"] == len(m["items"]),
+            "archivable": not m["rehearsal"] and results > 0}  # fmt: skip
 
 
 @bp.post("/login")

@@ -42,8 +42,12 @@ def items() -> list[NewItem]:
 
 
 def create(store: Store) -> MeetingView:
-    """Create the demo meeting with its 30 items and 60 cards; returns the meeting."""
-    m = store.create_meeting(meeting_settings({"title": TITLE, "expected": EXPECTED}))
+    """Create the demo meeting with its 30 items and 60 cards; returns the meeting.
+
+    It is a rehearsal (演练): try everything on it, then delete it, or turn it real."""
+    m = store.create_meeting(
+        meeting_settings({"title": TITLE, "expected": EXPECTED, "rehearsal": True})
+    )
     store.add_items(m["id"], items())
     store.issue_cards(m["id"], EXPECTED)
     return store.meeting(m["id"])

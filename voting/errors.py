@@ -72,6 +72,18 @@ class Refused(CepingError, ValueError):
         super().__init__(message, code, item)
 
 
+class Unconfirmed(Refused):
+    """A step that discards records, asked without `confirm` (409): the answer says what
+    would be discarded (`"discard": {what: count}`)."""
+
+    def __init__(self, code: str, message: str, discard: dict[str, int]) -> None:
+        super().__init__(code, message)
+        self.discard = discard
+
+    def answer(self) -> dict[str, Any]:
+        return {**super().answer(), "discard": self.discard}
+
+
 class MoveRefused(Refused):
     """A move of the state machine that is not allowed (409)."""
 

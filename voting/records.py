@@ -29,6 +29,8 @@ class Meeting(TypedDict):
     auto_close: bool
     followup_months: int
     created_at: str
+    rehearsal: bool
+    archived: bool
 
 
 class Item(TypedDict):
@@ -114,6 +116,7 @@ class Results(TypedDict):
 
     meeting: int
     title: str
+    rehearsal: bool
     expected: int
     present: int
     scale: dict[str, Any]

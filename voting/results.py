@@ -57,6 +57,7 @@ def meeting_results(
     return {
         "meeting": m["id"],
         "title": m["title"],
+        "rehearsal": bool(m.get("rehearsal", False)),
         "expected": m["expected"],
         "present": present.get(how.group, 0),
         "scale": scale.to_dict(),

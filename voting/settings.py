@@ -98,15 +98,18 @@ class MeetingSettings:
     live_tallies: bool = False
     auto_close: bool = False
     followup_months: int = 3  # months a department that fell short has to rectify (整改)
+    rehearsal: bool = False  # 演练: says so everywhere, feeds no trend nor carry-over
 
 
-MEETING_FIELDS = set(MeetingSettings.__dataclass_fields__)
+#: What `PATCH /api/meetings/<id>` may change: everything but `rehearsal`, which only
+#: `POST /api/meetings/<id>/make-real` turns off (discarding what the rehearsal recorded).
+MEETING_FIELDS = set(MeetingSettings.__dataclass_fields__) - {"rehearsal"}
 
 
 def meeting_settings(data: Any) -> MeetingSettings:
     """Validate `POST /api/meetings`."""
     data = _obj(data, "The meeting")
-    _no_extra(data, MEETING_FIELDS, "the meeting")
+    _no_extra(data, MEETING_FIELDS | {"rehearsal"}, "the meeting")
     if "title" not in data or "expected" not in data:
         raise BadInput("A meeting needs a 'title' and the 'expected' number of members (应到).")
     try:
@@ -152,6 +155,7 @@ def meeting_settings(data: Any) -> MeetingSettings:
         live_tallies=flag(data.get("live_tallies", False), "live_tallies"),
         auto_close=flag(data.get("auto_close", False), "auto_close"),
         followup_months=integer(data.get("followup_months", 3), "followup_months", 1, 24),
+        rehearsal=flag(data.get("rehearsal", False), "rehearsal"),
     )
 
 
@@ -201,6 +205,13 @@ def copy_request(data: Any) -> str | None:
     data = _obj(data, "The request")
     _no_extra(data, {"title"}, "the request")
     return text(data.get("title"), "title", required=False, limit=MAX_TITLE) or None
+
+
+def confirm_request(data: Any) -> bool:
+    """Validate `POST /api/meetings/<id>/make-real`: `{confirm?}` (without it: what would go)."""
+    data = _obj(data, "The request")
+    _no_extra(data, {"confirm"}, "the request")
+    return flag(data.get("confirm", False), "confirm")
 
 
 @dataclass(frozen=True)

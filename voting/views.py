@@ -30,7 +30,12 @@ def phone_state(
     scale = rules.get_scale(m["scale"])
     now = time.time()
     return {
-        "meeting": {"id": m["id"], "title": m["title"], "allow_change": bool(m["allow_change"])},
+        "meeting": {
+            "id": m["id"],
+            "title": m["title"],
+            "allow_change": bool(m["allow_change"]),
+            "rehearsal": bool(m.get("rehearsal", False)),
+        },
         "scale": scale.to_dict(),
         "aspects": list(m["aspects"]),
         "items": [
@@ -59,6 +64,7 @@ def screen_meeting(store: Store, meeting_id: int) -> dict[str, Any]:
     return {
         "id": m["id"],
         "title": m["title"],
+        "rehearsal": m["rehearsal"],
         "expected": m["expected"],
         "join_mode": m["join_mode"],
         "join_key": m["join_key"] if m["join_mode"] == "open" else None,

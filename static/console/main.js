@@ -15,6 +15,7 @@ import { fillSettings, lockSettings, renderEditor, renderTitle, setupPrepare } f
 import { loadCards, loadCardsSoon, setupCards } from "./cards.js";
 import { loadResults, setupResults } from "./results.js";
 import { setupFollowups } from "./followups.js";
+import { setupRehearsal } from "./rehearsal.js";
 
 const T = texts();
 const TABS = ["prepare", "run", "results"];
@@ -188,6 +189,7 @@ function start() {
   setupCards();
   setupResults();
   setupFollowups();
+  setupRehearsal();
   document.addEventListener("keydown", onKey);
   TABS.forEach((tab) => $("tab-" + tab).addEventListener("click", () => setTab(tab)));
   const socket = connect();

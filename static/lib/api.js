@@ -23,6 +23,7 @@ function refusal(response, data) {
   err.serverMessage = data && data.message;
   err.status = response.status;
   err.item = data && data.item;
+  err.discard = data && data.discard; /* what a step would discard, when it asks first */
   return err;
 }
 

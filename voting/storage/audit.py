@@ -2,7 +2,8 @@
 
 Triggers make the log append-only. A close (and a reveal, and each paper entry) records the
 item's counts in the log, so `find_problems` can recount every closed item from its ballots and
-say where anything differs.
+say where anything differs. A `make_real` entry (a rehearsal turned real) and a
+`delete_meeting` entry name the items whose earlier counts they void.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from voting.records import AuditEntry, AuditHead
 from voting.storage.rows import choice_counts, dumps, now
 
 GENESIS = "0" * 64
+#: Entries after which the items they name promise no counts any more: a reopen or a reset
+#: (voting goes on, or starts again), a rehearsal turned real (its ballots discarded) and a
+#: deleted meeting (its items gone; their numbers may be given again).
+VOIDING = frozenset({"reopen", "reset", "make_real", "delete_meeting"})
 
 
 def entry_hash(
@@ -89,7 +94,7 @@ def _chain_problems(conn: sqlite3.Connection) -> tuple[list[str], dict[int, Any]
         if row["action"] in ("close", "reveal", "paper"):
             for item_id, counts in detail.get("counts", {}).items():
                 last_counts[int(item_id)] = counts
-        elif row["action"] in ("reopen", "reset"):
+        elif row["action"] in VOIDING:
             for item_id in detail.get("items", []):
                 last_counts.pop(int(item_id), None)
     return problems, last_counts

@@ -47,9 +47,9 @@ from voting.records import (
 )
 from voting.settings import FollowupChange, MeetingSettings, Move, NewItem, PaperEntry, Vote
 from voting.signals import cards_changed, items_moved, votes_recorded
-from voting.storage import audit, ballots, disk, followups, moves, prepare, reads
+from voting.storage import audit, ballots, disk, followups, lifecycle, moves, prepare, reads
 from voting.storage.ballots import Known
-from voting.storage.rows import item_of, meeting_row
+from voting.storage.rows import item_of, meeting_record, meeting_row
 from voting.storage.schema import migrate
 from voting.writer import Runtime, Writer
 
@@ -94,8 +94,9 @@ class Store:
         voted = self._voted_copy(meeting_id)
         return self.read(lambda conn: reads.meeting_view(conn, meeting_id, voted))
 
-    def meetings(self) -> list[Meeting]:
-        return self.read(reads.meetings)
+    def meetings(self, archived: bool = False) -> list[Meeting]:
+        """The meetings, newest first; archived ones only with `archived`."""
+        return self.read(lambda conn: reads.meetings(conn, archived))
 
     def card(self, token: str) -> Card | None:
         """The card behind a token, or None."""
@@ -280,6 +281,49 @@ class Store:
             card_id = prepare.set_card(conn, meeting_id, number, action)
             self._tell(cards_changed, meeting_id=meeting_id, card_id=card_id, action=action)
             return card_id
+
+        return self._write(job)
+
+    # -- a meeting's life: rehearsal, real, archived, deleted --------------------------------
+
+    def make_real(self, meeting_id: int, confirm: bool) -> lifecycle.Discarded:
+        """Turn a rehearsal into the real sitting (`lifecycle.make_real`): without `confirm`,
+        `Unconfirmed` says what would be discarded. Phones holding its cards are let go (they
+        scan their printed card again), the projector and the console are told."""
+
+        def job(conn: sqlite3.Connection) -> lifecycle.Discarded:
+            bound = reads.bound_cards(conn, meeting_id)
+            done = lifecycle.make_real(conn, meeting_id, confirm)
+            self._recount_voted(conn, meeting_id)
+            for card_id in bound:
+                self._tell(cards_changed, meeting_id=meeting_id, card_id=card_id, action="release")
+            self._moved(meeting_id, "make_real", reads.item_ids(conn, meeting_id))
+            return done
+
+        done = self._write(job)
+        self.seal()  # the discarded ballots leave no trace in the file
+        return done
+
+    def delete_meeting(self, meeting_id: int) -> Path:
+        """Delete a rehearsal, or a real meeting whose items were never opened, after a backup
+        copy; the copy's path is returned. Refused (409) for a real meeting with results."""
+        self.read(lambda conn: lifecycle.check_deletable(conn, meeting_id))
+        copy = self.backup(meeting_id)
+
+        def job(conn: sqlite3.Connection) -> None:
+            lifecycle.delete_meeting(conn, meeting_id, copy.name)
+            self._recount_voted(conn, meeting_id)  # forgets it
+
+        self._write(job)
+        self.seal()
+        return copy
+
+    def set_archived(self, meeting_id: int, archived: bool) -> Meeting:
+        """Archive a real meeting with results (hidden from the list), or bring it back."""
+
+        def job(conn: sqlite3.Connection) -> Meeting:
+            lifecycle.set_archived(conn, meeting_id, archived)
+            return meeting_record(meeting_row(conn, meeting_id))
 
         return self._write(job)
 

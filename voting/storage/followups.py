@@ -3,7 +3,8 @@
 An item whose verdict falls short of the best level (`results.needs_followup`) gets a `pending`
 record when it is revealed, due `followup_months` after the reveal's date. An item with no
 record of its own shows the record of the latest earlier meeting that rated the same department
-(`subject`), with `carried_from` naming that earlier item.
+(`subject`), with `carried_from` naming that earlier item. Only real meetings' records are
+carried over: a rehearsal's never reach another meeting.
 """
 
 from __future__ import annotations
@@ -52,10 +53,13 @@ def start_followups(
 
 
 def _earlier_followup(conn: sqlite3.Connection, meeting_id: int, subject: str) -> int | None:
-    """The item of the latest earlier meeting rating `subject` that has a follow-up record."""
+    """The item of the latest earlier real meeting rating `subject` that has a follow-up
+    record (a rehearsal's are never carried over)."""
     row = conn.execute(
         "SELECT f.item_id FROM followups f JOIN items i ON i.id = f.item_id"
-        " WHERE i.subject = ? AND i.meeting_id < ? ORDER BY i.meeting_id DESC, i.id DESC LIMIT 1",
+        " JOIN meetings m ON m.id = i.meeting_id"
+        " WHERE i.subject = ? AND i.meeting_id < ? AND m.rehearsal = 0"
+        " ORDER BY i.meeting_id DESC, i.id DESC LIMIT 1",
         (subject, meeting_id),
     ).fetchone()
     return row[0] if row else None

@@ -91,13 +91,15 @@ def _discard_votes(conn: sqlite3.Connection, meeting_id: int, item_id: int) -> N
 
 
 def _latest_move_row(conn: sqlite3.Connection, meeting_id: int) -> sqlite3.Row | None:
+    """The latest move; none after a rehearsal was turned real (its moves are not undone, nor
+    shown on the projector)."""
     meeting_row(conn, meeting_id)
     row: sqlite3.Row | None = conn.execute(
         "SELECT action, detail, at FROM audit WHERE meeting_id = ? AND action IN"
-        " ('open', 'close', 'reveal', 'reopen', 'reset') ORDER BY id DESC LIMIT 1",
+        " ('open', 'close', 'reveal', 'reopen', 'reset', 'make_real') ORDER BY id DESC LIMIT 1",
         (meeting_id,),
     ).fetchone()
-    return row
+    return None if row is not None and row["action"] == "make_real" else row
 
 
 def last_move(conn: sqlite3.Connection, meeting_id: int) -> LastMove | None:

@@ -20,8 +20,17 @@ from voting.storage.rows import dumps, item_record, meeting_record, meeting_row,
 
 _MEETING_COLUMNS = (
     "title, expected, scale, rule, combine, aspects, secret, allow_change, join_mode, join_key,"
-    " screen_key, quorum, live_tallies, auto_close, followup_months, created_at"
+    " screen_key, quorum, live_tallies, auto_close, followup_months, created_at, rehearsal, id"
 )
+
+
+def _next_meeting_id(conn: sqlite3.Connection) -> int:
+    """A number no meeting ever had: not even a deleted one, whose audit entries stay."""
+    row = conn.execute(
+        "SELECT max(coalesce((SELECT max(id) FROM meetings), 0),"
+        " coalesce((SELECT max(meeting_id) FROM audit), 0)) + 1"
+    ).fetchone()
+    return int(row[0])
 
 
 def create_meeting(conn: sqlite3.Connection, s: MeetingSettings) -> Meeting:
@@ -29,11 +38,11 @@ def create_meeting(conn: sqlite3.Connection, s: MeetingSettings) -> Meeting:
     combine = rules.parse_combine(s.combine).to_dict()
     cur = conn.execute(
         f"INSERT INTO meetings ({_MEETING_COLUMNS})"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (s.title, s.expected, s.scale, dumps(rule), dumps(combine),
          dumps(list(s.aspects)), int(s.secret), int(s.allow_change), s.join_mode,
          cards.new_token(), cards.new_token(), s.quorum, int(s.live_tallies),
-         int(s.auto_close), s.followup_months, now()),
+         int(s.auto_close), s.followup_months, now(), int(s.rehearsal), _next_meeting_id(conn)),
     )  # fmt: skip
     meeting_id = cur.lastrowid
     assert meeting_id is not None
@@ -67,15 +76,19 @@ def update_meeting(
 
 
 def copy_meeting(conn: sqlite3.Connection, meeting_id: int, title: str | None = None) -> Meeting:
-    """A new meeting with the same settings and items (all in draft), and no cards."""
+    """A new meeting with the same settings and items (all in draft), and no cards.
+
+    A copy of a rehearsal is a rehearsal (turned real when it is time); a copy of a real
+    meeting is real, and never archived."""
     old = meeting_row(conn, meeting_id)
     cur = conn.execute(
         f"INSERT INTO meetings ({_MEETING_COLUMNS}) SELECT ?, expected, scale, rule,"
         " combine, aspects, secret, allow_change, join_mode, ?, ?, quorum, live_tallies,"
-        " auto_close, followup_months, ?"
+        " auto_close, followup_months, ?, rehearsal, ?"
         " FROM meetings WHERE id = ?",
-        (title or old["title"], cards.new_token(), cards.new_token(), now(), meeting_id),
-    )
+        (title or old["title"], cards.new_token(), cards.new_token(), now(),
+         _next_meeting_id(conn), meeting_id),
+    )  # fmt: skip
     new_id = cur.lastrowid
     assert new_id is not None
     conn.execute(

@@ -39,9 +39,23 @@ def meeting_view(conn: sqlite3.Connection, meeting_id: int, voted: dict[str, int
     }
 
 
-def meetings(conn: sqlite3.Connection) -> list[Meeting]:
-    rows = conn.execute("SELECT * FROM meetings ORDER BY id DESC").fetchall()
+def meetings(conn: sqlite3.Connection, archived: bool = False) -> list[Meeting]:
+    """The meetings, newest first; the archived ones only if `archived`."""
+    sql = "SELECT * FROM meetings" + ("" if archived else " WHERE archived = 0")
+    rows = conn.execute(sql + " ORDER BY id DESC").fetchall()
     return [meeting_record(r) for r in rows]
+
+
+def item_ids(conn: sqlite3.Connection, meeting_id: int) -> list[int]:
+    return [r[0] for r in items_of(conn, meeting_id)]
+
+
+def bound_cards(conn: sqlite3.Connection, meeting_id: int) -> list[int]:
+    """The ids of the meeting's cards a phone holds."""
+    rows = conn.execute(
+        "SELECT id FROM cards WHERE meeting_id = ? AND device IS NOT NULL", (meeting_id,)
+    )
+    return [r[0] for r in rows]
 
 
 def card_of(conn: sqlite3.Connection, token: str) -> Card | None:

@@ -72,6 +72,8 @@ def meeting_record(row: sqlite3.Row) -> Meeting:
         "auto_close": bool(row["auto_close"]),
         "followup_months": row["followup_months"],
         "created_at": row["created_at"],
+        "rehearsal": bool(row["rehearsal"]),
+        "archived": bool(row["archived"]),
     }
 
 

@@ -198,6 +198,24 @@ def m005_voted_by_card(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE voted_new RENAME TO voted")
 
 
+@migrations()
+def m006_rehearsal(db: sqlite_utils.Database) -> None:
+    """A meeting is a rehearsal (演练) or the real sitting, and a real one can be archived.
+
+    A rehearsal says 演练 everywhere and feeds no trend, carry-over or follow-up board, so a
+    trial run the day before never reaches the official record; an archived meeting is hidden
+    from the list but still counted in trends and `verify`. Meetings there before are real.
+    """
+    db.execute(
+        "ALTER TABLE meetings ADD COLUMN rehearsal INTEGER NOT NULL DEFAULT 0"
+        " CHECK (rehearsal IN (0, 1))"
+    )
+    db.execute(
+        "ALTER TABLE meetings ADD COLUMN archived INTEGER NOT NULL DEFAULT 0"
+        " CHECK (archived IN (0, 1))"
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the schema up to date (idempotent)."""
     migrations.apply(sqlite_utils.Database(conn, execute_plugins=False))
