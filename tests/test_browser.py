@@ -275,6 +275,10 @@ def _prepare_tab(page) -> None:
     page.click("#issue")
     _toast(page, "已发放 3 张测评卡")
     _idle(page)
+    page.fill("#issue-count", "2")
+    page.click("#issue")  # asked first (the dialog is accepted): the meeting has cards
+    _toast(page, "已发放 2 张测评卡（No. 4–5）")
+    _idle(page)
     page.click('tr[data-card="2"] button.revoke')
     page.wait_for_selector('tr[data-card="2"].revoked', timeout=WAIT)
 
@@ -342,6 +346,7 @@ def test_the_console_works_tab_by_tab_without_a_script_error(browser, server):
     assert sum("法定人数" in d for d in dialogs) == 2
     assert any(d.startswith("撤销“开始") for d in dialogs)
     assert any("作废测评卡 No. 2" in d for d in dialogs)
+    assert any("已有 3 张测评卡" in d and "再发放 2 张后共 5 张" in d for d in dialogs)
     # the two refusals for want of a quorum, which asked the questions
     refused = f"console: 409 {server.url}/api/meetings/{mid}/open"
     assert guard.errors.count(refused) == 2

@@ -14,7 +14,7 @@ from voting import importing, settings
 from voting.auth import admin_required
 from voting.console import card_url
 from voting.context import ceping
-from voting.errors import BadInput, NotFound
+from voting.errors import BadInput, CardsExist, NotFound
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -127,7 +127,12 @@ def parse_items() -> Response:
 @bp.post(f"/meetings/<{ID}:meeting_id>/cards")
 @admin_required
 def issue_cards(meeting_id: int) -> tuple[Response, int]:
-    count, group = settings.card_request(_body())
+    """Issue `count` more cards; to a meeting that has some already only with `confirm: true`
+    (else 409 `cards_exist` with `existing` and `after`: one click must not double them)."""
+    count, group, confirm = settings.card_request(_body())
+    existing = len(ceping().store.cards(meeting_id))
+    if existing and not confirm:
+        raise CardsExist(existing, existing + count)
     issued = ceping().store.issue_cards(meeting_id, count, group)
     return jsonify(cards=[{**c, "url": card_url(c["token"])} for c in issued]), 201
 

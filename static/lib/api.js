@@ -23,6 +23,7 @@ function refusal(response, data) {
   err.serverMessage = data && data.message;
   err.status = response.status;
   err.item = data && data.item;
+  err.data = data; // the whole answer: some refusals say more (409 cards_exist: existing, after)
   return err;
 }
 
