@@ -105,13 +105,15 @@ def order_items(meeting_id: int) -> Response:
 def parse_items() -> Response:
     """Read items from pasted lines (`{text, kind?, batch?}`) or an uploaded CSV/XLSX (`file`).
 
-    Nothing is stored: the answer is the items read, to show and then add.
+    Nothing is stored: the answer is the items read, to show and then add (`items`), what the
+    parser had to guess at for each of them (`warnings`, a list per item) and what it did to the
+    whole input (`notes`: the header it read, columns left out, serial numbers dropped).
     """
     upload = request.files.get("file")
     if upload is not None:
         form = request.form
         kind, batch = form.get("kind", "oral"), form.get("batch", "")
-        items = importing.parse_file(upload.filename or "", upload.read(), kind, batch)
+        parsed = importing.read_file(upload.filename or "", upload.read(), kind, batch)
     else:
         data = _body()
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
@@ -119,9 +121,9 @@ def parse_items() -> Response:
         kind, batch = data.get("kind", "oral"), data.get("batch", "")
         if not isinstance(kind, str) or not isinstance(batch, str):
             raise BadInput("'kind' and 'batch' must be strings.")
-        items = importing.parse_lines(data["text"], kind, settings.text(batch, "batch",
+        parsed = importing.read_lines(data["text"], kind, settings.text(batch, "batch",
                                       required=False, limit=40))  # fmt: skip
-    return jsonify(items=[item.__dict__ for item in items])
+    return jsonify(parsed.answer())
 
 
 @bp.post(f"/meetings/<{ID}:meeting_id>/cards")
