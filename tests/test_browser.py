@@ -283,6 +283,46 @@ def _prepare_tab(page) -> None:
     page.wait_for_selector('tr[data-card="2"].revoked', timeout=WAIT)
 
 
+def test_the_import_preview_flags_its_guesses_and_each_reading_has_its_own_toast(browser, server):
+    """The trial's inputs: serial numbers dropped, a Word row split at its tabs, a row with too
+    many words flagged in the preview; then a GBK CSV headed 名称,负责人 whose toast is its own
+    (not the 已添加 of the step before). Screenshots: zh-CN and English."""
+    made = new_meeting(server, cards=1, written=0)
+    mid = made["meeting"]["id"]
+    for language, shot_name in (
+        ("zh_CN", "36-console-import-1366"),
+        ("en", "37-console-import-en"),
+    ):
+        context = browser.new_context(**CONSOLE_SMALL)
+        context.add_cookies([{"name": "ceping_lang", "value": language, "url": server.url}])
+        guard = Guard(context, server.url)
+        page = guard.watch(context.new_page(), "import " + language)
+        login(page, server)
+        page.goto(f"{server.url}/console/meetings/{mid}#prepare", wait_until="networkidle")
+        page.fill("#paste", "1、市民政局 钱七 局长\n2\t市财政局\t孙八\t局长\n市 审计局 周八 局长")
+        page.click("#parse")
+        page.wait_for_selector("#preview:not([hidden])", timeout=WAIT)
+        cells = page.locator("#preview-body tr td:nth-child(2)").all_text_contents()
+        assert cells == ["市民政局", "市财政局", "市"]
+        assert page.locator("#preview-body tr.guessed").count() == 1
+        assert "⚠" in page.text_content("#preview-body tr.guessed td.warnings")
+        page.locator("#paste").scroll_into_view_if_needed()
+        shot(page, shot_name)
+        if language == "zh_CN":
+            _toast(page, "已读到 3 项，其中 1 项需核对")
+            page.click("#add-parsed")
+            _toast(page, "已添加 3 项")
+            csv = "名称,负责人\r\n市林业局,孙九\r\n".encode("gbk")
+            page.set_input_files("#upload", files=[{"name": "名单.csv", "mimeType": "text/csv",
+                                                    "buffer": csv}])  # fmt: skip
+            _toast(page, "已从“名单.csv”读到 1 项")
+            notes = page.text_content("#preview-notes")
+            assert "名称 → 部门" in notes and "负责人 → 姓名" in notes
+            assert page.locator("#preview-body tr").count() == 1
+        guard.check()
+        context.close()
+
+
 def _press(page, key: str, button: str) -> None:
     """Press `key` once the action's button is enabled (one action at a time: a key pressed
     while the last one is under way is refused with a toast)."""
