@@ -154,9 +154,14 @@ def test_a_header_is_read_by_its_words_whatever_their_order():
     assert pasted.notes[0]["code"] == "header"
 
 
-def test_a_title_in_a_row_is_not_taken_for_a_header():
-    items = importing.parse_lines("市国资委 李四 负责人\n市民政局 钱七 局长")
-    assert [i.subject for i in items] == ["市国资委", "市民政局"]
+def test_a_title_in_a_row_is_not_taken_for_a_header_nor_for_a_department():
+    parsed = importing.read_lines(
+        "市妇联 赵一 主席\n市国资委 李四 负责人\n"
+        "市公安局 钱七 副市长 市委常委\n市直单位工委 周八 书记"
+    )
+    assert [i.subject for i in parsed.items] == ["市妇联", "市国资委", "市公安局", "市直单位工委"]
+    codes = [[w["code"] for w in row] for row in parsed.warnings]
+    assert codes == [[], [], ["extra_words"], []] and parsed.notes == []
 
 
 def test_every_row_the_parser_guessed_at_is_flagged():

@@ -63,9 +63,10 @@ NUMBER = re.compile(r"^\d{1,4}$")
 # What a department's name ends with, and a word of a person's that looks like one.
 UNIT_END = re.compile(
     r"(局|委|委员会|办|办公室|厅|院|部|中心|府|会|所|处|室|队|站|馆|社|团|行|校|司|署|公司|集团"
-    r"|街道|镇|乡|区|县|市|省|组|科|情况|工作)$"
+    r"|联|协|台|关|厂|场|园|街道|镇|乡|区|县|市|省|组|科|情况|工作)$"
 )
-UNIT_WORD = re.compile(r".{2,}(局|委|委员会|办公室|厅|法院|检察院|政府|中心|公司)$")
+# "市委常委" is a title, not a department
+UNIT_WORD = re.compile(r".{2,}(?:局|(?<!常)委|委员会|办公室|厅|法院|检察院|政府|中心|公司)$")
 Cells = list[str]
 
 
@@ -187,7 +188,7 @@ def header_of(cells: Cells) -> dict[str, int] | None:
 
 def header_key(cell: str) -> str | None:
     word = re.sub(r"[\s*:：（）()]", "", cell).lower()
-    if not word or len(word) > 12:
+    if not word or len(word) > 10:
         return None
     for key, names in HEADERS.items():
         if word in names or any(
