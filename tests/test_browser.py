@@ -289,9 +289,10 @@ def test_the_import_preview_flags_its_guesses_and_each_reading_has_its_own_toast
     (not the 已添加 of the step before). Screenshots: zh-CN and English."""
     made = new_meeting(server, cards=1, written=0)
     mid = made["meeting"]["id"]
+    pasted = "1、市民政局 钱七 局长\n2\t市财政局\t孙八\t局长\n市 审计局 周八 局长"
     for language, shot_name in (
+        ("en", "37-console-import-en"),  # first: nothing is added in English
         ("zh_CN", "36-console-import-1366"),
-        ("en", "37-console-import-en"),
     ):
         context = browser.new_context(**CONSOLE_SMALL)
         context.add_cookies([{"name": "ceping_lang", "value": language, "url": server.url}])
@@ -299,7 +300,7 @@ def test_the_import_preview_flags_its_guesses_and_each_reading_has_its_own_toast
         page = guard.watch(context.new_page(), "import " + language)
         login(page, server)
         page.goto(f"{server.url}/console/meetings/{mid}#prepare", wait_until="networkidle")
-        page.fill("#paste", "1、市民政局 钱七 局长\n2\t市财政局\t孙八\t局长\n市 审计局 周八 局长")
+        page.fill("#paste", pasted)
         page.click("#parse")
         page.wait_for_selector("#preview:not([hidden])", timeout=WAIT)
         cells = page.locator("#preview-body tr td:nth-child(2)").all_text_contents()
@@ -319,6 +320,14 @@ def test_the_import_preview_flags_its_guesses_and_each_reading_has_its_own_toast
             notes = page.text_content("#preview-notes")
             assert "名称 → 部门" in notes and "负责人 → 姓名" in notes
             assert page.locator("#preview-body tr").count() == 1
+            page.fill("#paste", pasted)  # the list added before, again: every row is flagged
+            page.click("#parse")
+            _toast(page, "已读到 3 项，其中 3 项需核对")
+            assert "本测评已有此项" in page.text_content(
+                "#preview-body tr:nth-child(1) td.warnings"
+            )
+            page.locator("#preview").scroll_into_view_if_needed()
+            shot(page, "38-console-import-again-1366")
         guard.check()
         context.close()
 

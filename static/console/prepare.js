@@ -341,7 +341,13 @@ function renderPreview() {
 function parsed(data, file) {
   S.parsed = (data && data.items) || [];
   const warnings = (data && data.warnings) || [];
-  S.parsedRows = S.parsed.map((p, n) => ({ n: n + 1, warnings: warnings[n] || [] }));
+  const known = {};
+  items().forEach((i) => { known[i.subject + "\u0000" + i.person] = true; });
+  S.parsedRows = S.parsed.map((p, n) => {
+    const flags = (warnings[n] || []).slice();
+    if (known[p.subject + "\u0000" + p.person]) flags.push({ code: "exists", value: p.subject });
+    return { n: n + 1, warnings: flags };
+  });
   S.parsedNotes = (data && data.notes) || [];
   renderPreview();
   if (!S.parsed.length) {
