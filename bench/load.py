@@ -560,7 +560,9 @@ class Run:
         tokens: list[str] = []
         while len(tokens) < n:
             count = min(5000, n - len(tokens))
-            cards = await self.api("POST", f"/meetings/{m['id']}/cards", {"count": count})
+            cards = await self.api(
+                "POST", f"/meetings/{m['id']}/cards", {"count": count, "confirm": True}
+            )
             tokens += [c["token"] for c in cards["cards"]]
         return tokens, items
 

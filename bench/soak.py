@@ -100,7 +100,9 @@ class Soak:
         tokens: list[str] = []
         while len(tokens) < a.phones:
             n = min(5000, a.phones - len(tokens))
-            cards = await self.api("POST", f"/meetings/{m['id']}/cards", {"count": n})
+            cards = await self.api(
+                "POST", f"/meetings/{m['id']}/cards", {"count": n, "confirm": True}
+            )
             tokens += [c["token"] for c in cards["cards"]]
         return tokens
 

@@ -4,11 +4,13 @@ access log without secrets, the garbage collector's settings, and what `serve` p
 from __future__ import annotations
 
 import gc
+import ipaddress
 import re
 import socket
 import sys
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask_socketio import SocketIO
@@ -93,16 +95,57 @@ def runtime_for(sio: SocketIO) -> Runtime:
     )
 
 
-def lan_address() -> str:
-    """The address phones on the venue Wi-Fi should use (no packet is sent)."""
+def lan_address() -> str | None:
+    """The address phones on the venue Wi-Fi should use (no packet is sent); None if this
+    computer has no route to a network (or only to itself)."""
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         probe.connect(("10.255.255.255", 1))
-        return probe.getsockname()[0]
+        found: str = probe.getsockname()[0]
     except OSError:
-        return "127.0.0.1"
+        return None
     finally:
         probe.close()
+    return None if is_loopback(found) or found == "0.0.0.0" else found
+
+
+UNSPECIFIED = ("0.0.0.0", "::", "")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address or a name) is this computer's own: 127.0.0.0/8, ::1, localhost."""
+    name = host.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def unreachable(options: ServeOptions, public: str | None, lan: str | None) -> list[str]:
+    """What to say when phones cannot reach the address on the cards: the server listens on this
+    computer only, or on every address but no LAN address was found. Nothing when all is well."""
+    scheme = "https" if options.tls else "http"
+    needed = f"{scheme}://{lan or '<LAN address>'}:{options.port}"
+    if public and not is_loopback(urlsplit(public).hostname or ""):
+        if is_loopback(options.host):
+            return [f"  note:        listening on {options.host} only: phones reach it only through"
+                    f" CEPING_PUBLIC_URL ({public}), which a proxy must forward here"]  # fmt: skip
+        return []
+    if is_loopback(options.host):
+        why = f"{options.host} is this computer's own address"
+    elif options.host in UNSPECIFIED and not lan:
+        why = "no LAN address was found (is this computer on the venue network?)"
+    else:
+        return []
+    return [
+        f"  WARNING:     phones cannot reach this server: {why},"
+        " and the cards' QR codes point at it.",
+        f"               Phones need {needed}: restart with `make run HOST=0.0.0.0`"
+        " (or `serve --host 0.0.0.0`),",
+        f"               or set CEPING_PUBLIC_URL={needed} (the address phones use) and restart.",
+    ]
 
 
 def raise_file_limit() -> int:
@@ -143,13 +186,16 @@ def serve(app: Flask, options: ServeOptions) -> None:
 def announce(app: Flask, options: ServeOptions) -> None:
     """The addresses of the console, the projector, a voter and the phones, the admin token and
     the database; the demo meeting is made first if asked for and there is no meeting."""
-    host_shown = lan_address() if options.host in ("0.0.0.0", "::") else options.host
+    lan = lan_address() if options.host in UNSPECIFIED or is_loopback(options.host) else None
+    host_shown = (lan or "127.0.0.1") if options.host in UNSPECIFIED else options.host
     base = f"{'https' if options.tls else 'http'}://{host_shown}:{options.port}"
-    app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"] or base  # card URLs for the phones
+    given = app.config["PUBLIC_URL"]
+    warning = unreachable(options, given, lan)
+    app.config["PUBLIC_URL"] = given or base  # card URLs for the phones
     ceping = app.extensions["ceping"]
     public = app.config["PUBLIC_URL"].rstrip("/")
     print(f"ceping serving on {base}/ ({options.async_mode})", flush=True)
-    if options.demo and not ceping.store.meetings():
+    if options.demo and not ceping.store.meetings(archived=True):
         demo.create(ceping.store)
         print(f"  created the demo meeting: {demo.TITLE}", flush=True)
     meetings = ceping.store.meetings()
@@ -163,9 +209,17 @@ def announce(app: Flask, options: ServeOptions) -> None:
             print(f"  a voter:     {public}/v/{cards[0]['token']}  (card 1)", flush=True)
     else:
         print(f"  console:     {base}/console/", flush=True)
-    print(f"  phones use:  {public}  (the LAN address)", flush=True)
+    if given:
+        said = "CEPING_PUBLIC_URL"
+    elif warning:
+        said = "this computer only"
+    else:
+        said = "the LAN address" if options.host in UNSPECIFIED else "the address given by --host"
+    print(f"  phones use:  {public}  ({said})", flush=True)
     print(f"  admin token: {ceping.admin_token}", flush=True)
     print(f"  database:    {app.config['DATABASE']}", flush=True)
+    for line in warning:
+        print(line, flush=True)
 
 
 def listen_eventlet(app: Flask, options: ServeOptions, limit: int) -> None:

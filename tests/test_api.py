@@ -136,7 +136,12 @@ def test_items_are_added_in_order_and_returned_with_their_ids(api):
 def test_cards_are_issued_with_unique_tokens_and_continuing_numbers(api):
     mid = new_meeting(api)["id"]
     first = api.post(f"/meetings/{mid}/cards", {"count": 3}, 201).get_json()
-    second = api.post(f"/meetings/{mid}/cards", {"count": 2, "group": "deputy"}, 201).get_json()
+    deputies = {"count": 2, "group": "deputy"}
+    asked = api.post(f"/meetings/{mid}/cards", deputies, 409).get_json()
+    assert (asked["error"], asked["existing"], asked["after"]) == ("cards_exist", 3, 5)
+    assert len(api.get(f"/meetings/{mid}/cards").get_json()["cards"]) == 3  # none issued
+    api.post(f"/meetings/{mid}/cards", {**deputies, "confirm": "yes"}, 400)
+    second = api.post(f"/meetings/{mid}/cards", {**deputies, "confirm": True}, 201).get_json()
     assert set(first) == {"cards"}
     cards = first["cards"] + second["cards"]
     assert [c["number"] for c in cards] == [1, 2, 3, 4, 5]
@@ -695,7 +700,9 @@ def test_cards_only_issued_do_not_count_as_present(api):
 def test_attending_deputies_do_not_make_the_quorum(app, api):
     made = api.meeting(cards=2, items=1)  # expected 2, two member cards
     mid, (item,) = made["meeting"]["id"], made["items"]
-    deputies = api.post(f"/meetings/{mid}/cards", {"count": 3, "group": "deputy"}, 201)
+    deputies = api.post(
+        f"/meetings/{mid}/cards", {"count": 3, "group": "deputy", "confirm": True}, 201
+    )
     phones = [phone(app, c["token"]) for c in deputies.get_json()["cards"]]
     phones.append(phone(app, made["cards"][0]["token"]))
     assert all(p.is_connected("/voter") for p in phones)

@@ -161,6 +161,53 @@ def test_serve_prints_where_to_go_then_listens(app, monkeypatch):
     assert app.config["PUBLIC_URL"] == "http://127.0.0.1:5077"
 
 
+def _served(app: Flask, monkeypatch: pytest.MonkeyPatch, lan: str | None, *args: str) -> str:
+    """What `serve ARGS` prints on the test's app, with the LAN address `lan` (None: none)."""
+    monkeypatch.setattr(ceping.cli, "create_app", lambda config: app)
+    monkeypatch.setattr(ceping.server, "tune_gc", lambda: None)
+    monkeypatch.setattr(ceping.server, "listen", lambda *given: None)
+    monkeypatch.setattr(ceping.server, "lan_address", lambda: lan)
+    result = run(app, "serve", "--port", "5077", "--async-mode", "threading", *args)
+    assert result.exit_code == 0, result.output
+    return str(result.output)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.1.1", "::1", "localhost"])
+def test_a_loopback_address_is_said_plainly_with_the_address_phones_need(app, monkeypatch, host):
+    output = _served(app, monkeypatch, "192.168.1.10", "--host", host)
+    assert "(the LAN address)" not in output
+    assert "(this computer only)" in output
+    assert "phones cannot reach this server" in output
+    assert "Phones need http://192.168.1.10:5077" in output
+    assert "make run HOST=0.0.0.0" in output
+    assert "CEPING_PUBLIC_URL=http://192.168.1.10:5077" in output
+
+
+def test_every_address_but_no_lan_found_is_said_plainly(app, monkeypatch):
+    output = _served(app, monkeypatch, None, "--host", "0.0.0.0")
+    assert "phones use:  http://127.0.0.1:5077  (this computer only)" in output
+    assert "no LAN address was found" in output
+    assert "CEPING_PUBLIC_URL=http://<LAN address>:5077" in output
+
+
+def test_the_lan_address_or_a_public_url_says_nothing_more(app, monkeypatch):
+    output = _served(app, monkeypatch, "192.168.1.10", "--host", "0.0.0.0")
+    assert "phones use:  http://192.168.1.10:5077  (the LAN address)" in output
+    assert "WARNING" not in output and "note:" not in output
+    app.config["PUBLIC_URL"] = "http://10.0.0.5:8000"
+    output = _served(app, monkeypatch, None, "--host", "127.0.0.1")
+    assert "phones use:  http://10.0.0.5:8000  (CEPING_PUBLIC_URL)" in output
+    assert "WARNING" not in output and "a proxy must forward here" in output
+    assert app.config["PUBLIC_URL"] == "http://10.0.0.5:8000"
+
+
+def test_loopback_is_told_apart():
+    loopback = ["127.0.0.1", "127.5.0.1", "::1", "[::1]", "localhost", "LOCALHOST", "a.localhost"]
+    assert all(ceping.server.is_loopback(h) for h in loopback)
+    elsewhere = ["0.0.0.0", "::", "192.168.1.10", "fe80::1", "example.org", ""]
+    assert not any(ceping.server.is_loopback(h) for h in elsewhere)
+
+
 def test_main_returns_the_exit_status(app, monkeypatch, capsys, started):
     monkeypatch.setenv("CEPING_INSTANCE", app.instance_path)
     monkeypatch.setattr(ceping.cli, "command_app", lambda: app)

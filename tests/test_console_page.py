@@ -128,7 +128,7 @@ def test_api_changes_from_a_session_need_the_page_csrf_token(client, api):
     headers = {"X-CSRFToken": token}
     r = client.patch(path, json={"title": "改过的标题"}, headers=headers)
     assert r.status_code == 200 and r.get_json()["title"] == "改过的标题"
-    r = client.post(f"{path}/cards", json={"count": 2}, headers=headers)
+    r = client.post(f"{path}/cards", json={"count": 2, "confirm": True}, headers=headers)
     assert r.status_code == 201 and len(r.get_json()["cards"]) == 2
     assert client.get(path).status_code == 200  # reading needs no token
 
@@ -156,7 +156,9 @@ def test_the_console_page_shows_the_meeting_and_escapes_its_names(client, api):
 def test_the_card_sheet_lists_every_issued_card_with_its_qr_and_number(client, api):
     m = api.meeting(cards=14)
     meeting_id = m["meeting"]["id"]
-    deputies = api.post(f"/meetings/{meeting_id}/cards", {"count": 2, "group": "deputy"}, 201)
+    deputies = api.post(
+        f"/meetings/{meeting_id}/cards", {"count": 2, "group": "deputy", "confirm": True}, 201
+    )
     deputies = deputies.get_json()["cards"]
     api.post(f"/meetings/{meeting_id}/cards/3/revoke", status=200)
     login(client, ADMIN_TOKEN)

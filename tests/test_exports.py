@@ -37,7 +37,9 @@ def meeting(app, api):
         201,
     ).get_json()["ids"][0]
     (a,) = m["items"]
-    deputies = api.post(f"/meetings/{mid}/cards", {"count": 2, "group": "deputy"}, 201)
+    deputies = api.post(
+        f"/meetings/{mid}/cards", {"count": 2, "group": "deputy", "confirm": True}, 201
+    )
     members = [phone(app, c["token"]) for c in m["cards"]]
     guests = [phone(app, c["token"]) for c in deputies.get_json()["cards"]]
     api.move(mid, "open", [a, hostile_item])

@@ -102,6 +102,154 @@ def test_parse_endpoint_previews_without_storing(api):
     assert api.post("/items/parse", {"text": "x", "kind": "sung"}, 400)
 
 
+# -- what the trial's secretary pasted and uploaded, and what the parser must catch ------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1、市民政局 钱七 局长",
+        "1. 市民政局 钱七 局长",
+        "1．市民政局 钱七 局长",
+        "(1) 市民政局 钱七 局长",
+        "（1）市民政局 钱七 局长",
+        "（一）市民政局 钱七 局长",
+        "一、市民政局 钱七 局长",
+        "①市民政局 钱七 局长",
+        "1 市民政局 钱七 局长",
+        "12\t市民政局\t钱七\t局长",
+        "1、\t市民政局\t钱七\t局长",
+    ],
+)
+def test_a_leading_serial_number_is_dropped(line):
+    parsed = importing.read_lines(line)
+    assert parsed.items == [NewItem("市民政局", "钱七 局长")]
+    assert parsed.warnings == [[]]
+    assert [n["code"] for n in parsed.notes] == ["serials"]
+
+
+def test_a_word_or_excel_row_is_split_at_its_tabs():
+    """ "2⇥市财政局⇥孙八⇥局长" was read as department "2", person "市财政局 孙八 局长"."""
+    parsed = importing.read_lines("2\t市财政局\t孙八\t局长\n3\t市 审计局\t周八\t局长")
+    assert parsed.items == [NewItem("市财政局", "孙八 局长"), NewItem("市 审计局", "周八 局长")]
+    assert parsed.warnings == [[], []]
+
+
+def test_a_header_is_read_by_its_words_whatever_their_order():
+    """A CSV headed "名称,负责人" imported its header row as an item."""
+    assert importing.parse_file("a.csv", _csv([["名称", "负责人"], ["市民政局", "钱七"]])) == [
+        NewItem("市民政局", "钱七")
+    ]
+    rows = [["2026年述法测评名单"], ["批次", "职务", "述法人", "类型", "单位", "备注", "序号"],
+            ["第一批", "局长", "钱七", "书面", "市民政局", "新任", 1]]  # fmt: skip
+    parsed = importing.read_table(rows)
+    assert parsed.items == [NewItem("市民政局", "钱七 局长", "written", "第一批")]
+    header, unknown, above = parsed.notes
+    assert header["columns"] == {"batch": "批次", "title": "职务", "name": "述法人",
+                                 "kind": "类型", "subject": "单位", "serial": "序号"}  # fmt: skip
+    assert (unknown["code"], unknown["value"]) == ("unknown_columns", "备注")
+    assert (above["code"], above["value"]) == ("above_header", "1")
+    pasted = importing.read_lines("序号\t部门\t姓名\t职务\n1\t市民政局\t钱七\t局长")
+    assert pasted.items == [NewItem("市民政局", "钱七 局长")]
+    assert pasted.notes[0]["code"] == "header"
+
+
+def test_a_title_in_a_row_is_not_taken_for_a_header_nor_for_a_department():
+    parsed = importing.read_lines(
+        "市妇联 赵一 主席\n市国资委 李四 负责人\n"
+        "市公安局 钱七 副市长 市委常委\n市直单位工委 周八 书记"
+    )
+    assert [i.subject for i in parsed.items] == ["市妇联", "市国资委", "市公安局", "市直单位工委"]
+    codes = [[w["code"] for w in row] for row in parsed.warnings]
+    assert codes == [[], [], ["extra_words"], []] and parsed.notes == []
+
+
+def test_every_row_the_parser_guessed_at_is_flagged():
+    rows = [["机构", "领导"], ["市民政局", "钱七"], ["市财政局", "孙八"], ["市财政局", "孙八"]]
+    parsed = importing.read_table(rows)
+    codes = [[w["code"] for w in row] for row in parsed.warnings]
+    assert codes == [["maybe_header"], [], [], ["duplicate"]]
+    assert parsed.warnings[3][0]["value"] == "3"  # the same as row 3
+    assert [n["code"] for n in parsed.notes] == ["no_header"]
+    shifted = importing.read_table([["名称", "负责人"], ["2", "市审计局 周八"]])
+    assert [w["code"] for w in shifted.warnings[0]] == ["subject_number", "person_like_unit"]
+    words = importing.read_lines("市 财政局 孙八 局长")
+    assert [w["code"] for w in words.warnings[0]] == ["extra_words", "person_like_unit"]
+    (extra,) = importing.read_table([["市财政局", "孙八", "局长", "备注"]]).warnings[0]
+    assert (extra["code"], extra["value"]) == ("extra_columns", "备注")
+
+
+def test_a_header_without_a_department_column_is_refused():
+    with pytest.raises(BadInput, match="部门"):
+        importing.read_table([["姓名", "职务"], ["钱七", "局长"]])
+
+
+ROWS = [
+    ["序号", "单位名称", "负责人", "职务", "述法方式"],
+    [1, "市民政局", "钱七", "局长", "现场述法"],
+    [2, "市财政局", "孙八", "局长", "书面述法"],
+]
+WANTED = [NewItem("市民政局", "钱七 局长", "oral"), NewItem("市财政局", "孙八 局长", "written")]
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig"])
+def test_real_csv_files_in_gbk_and_utf8_with_bom(tmp_path, api, encoding):
+    path = tmp_path / "名单.csv"
+    with open(path, "w", encoding=encoding, newline="") as f:
+        csv.writer(f).writerows(ROWS)
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8-sig")
+    assert importing.parse_file(path.name, data) == WANTED
+    answer = _upload(api, data, path.name)
+    assert answer["items"] == [item.__dict__ for item in WANTED]
+    assert answer["warnings"] == [[], []]
+    assert answer["notes"][0]["columns"]["subject"] == "单位名称"
+
+
+def test_an_xlsx_made_by_openpyxl_with_numbers_in_its_first_column(tmp_path, api):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["2026年度述法测评名单"])
+    for row in ROWS:
+        sheet.append(row)
+    headerless = book.create_sheet("无表头")
+    headerless.append([3, "市审计局", "周八", "局长"])
+    path = tmp_path / "名单.xlsx"
+    book.save(path)
+    assert importing.parse_file(path.name, path.read_bytes()) == WANTED
+    book.move_sheet("无表头", offset=-1)
+    book.save(path)
+    assert importing.parse_file("名单", path.read_bytes()) == [NewItem("市审计局", "周八 局长")]
+    answer = _upload(api, path.read_bytes(), path.name)
+    assert [n["code"] for n in answer["notes"]] == ["no_header", "serials"]
+
+
+def _upload(api, data: bytes, name: str) -> dict:
+    r = api.client.post(
+        "/api/items/parse",
+        data={"file": (io.BytesIO(data), name), "kind": "oral"},
+        headers=api.headers,
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+def test_the_preview_flags_rows_and_its_items_can_be_added_as_they_are(api):
+    text = "1、市民政局 钱七 局长\n2\t市财政局\t孙八\t局长\n市 审计局 周八 局长"
+    answer = api.post("/items/parse", {"text": text}, 200).get_json()
+    assert [i["subject"] for i in answer["items"]] == ["市民政局", "市财政局", "市"]
+    assert [[w["code"] for w in row] for row in answer["warnings"]] == [
+        [],
+        [],
+        ["extra_words", "person_like_unit"],
+    ]
+    assert answer["notes"][0]["code"] == "serials"
+    m = api.post("/meetings", {"title": "导入", "expected": 3}, 201).get_json()
+    added = api.post(f"/meetings/{m['id']}/items", {"items": answer["items"]}, 201).get_json()
+    assert len(added["ids"]) == 3
+
+
 def test_settings_change_until_voting_starts_then_only_the_title(api, app):
     made = api.meeting(cards=4, items=2)
     mid = made["meeting"]["id"]

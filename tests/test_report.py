@@ -257,7 +257,9 @@ def test_other_settings_paper_ballots_and_long_comments(app, api):
         combine={"kind": "weighted", "weights": {"member": 70, "deputy": 30}},
     )
     m_id, ids = made["meeting"]["id"], made["items"]
-    deputies = api.post(f"/meetings/{m_id}/cards", {"count": 2, "group": "deputy"}, 201)
+    deputies = api.post(
+        f"/meetings/{m_id}/cards", {"count": 2, "group": "deputy", "confirm": True}, 201
+    )
     tokens = [c["token"] for c in made["cards"] + deputies.get_json()["cards"]]
     cards = [store.use_card(t, f"device-{t}")[0] for t in tokens]
     api.move(m_id, "open", ids)

@@ -14,7 +14,7 @@ from voting import importing, settings
 from voting.auth import admin_required
 from voting.console import card_url
 from voting.context import ceping
-from voting.errors import BadInput, NotFound
+from voting.errors import BadInput, CardsExist, NotFound
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -133,13 +133,15 @@ def order_items(meeting_id: int) -> Response:
 def parse_items() -> Response:
     """Read items from pasted lines (`{text, kind?, batch?}`) or an uploaded CSV/XLSX (`file`).
 
-    Nothing is stored: the answer is the items read, to show and then add.
+    Nothing is stored: the answer is the items read, to show and then add (`items`), what the
+    parser had to guess at for each of them (`warnings`, a list per item) and what it did to the
+    whole input (`notes`: the header it read, columns left out, serial numbers dropped).
     """
     upload = request.files.get("file")
     if upload is not None:
         form = request.form
         kind, batch = form.get("kind", "oral"), form.get("batch", "")
-        items = importing.parse_file(upload.filename or "", upload.read(), kind, batch)
+        parsed = importing.read_file(upload.filename or "", upload.read(), kind, batch)
     else:
         data = _body()
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
@@ -147,15 +149,20 @@ def parse_items() -> Response:
         kind, batch = data.get("kind", "oral"), data.get("batch", "")
         if not isinstance(kind, str) or not isinstance(batch, str):
             raise BadInput("'kind' and 'batch' must be strings.")
-        items = importing.parse_lines(data["text"], kind, settings.text(batch, "batch",
+        parsed = importing.read_lines(data["text"], kind, settings.text(batch, "batch",
                                       required=False, limit=40))  # fmt: skip
-    return jsonify(items=[item.__dict__ for item in items])
+    return jsonify(parsed.answer())
 
 
 @bp.post(f"/meetings/<{ID}:meeting_id>/cards")
 @admin_required
 def issue_cards(meeting_id: int) -> tuple[Response, int]:
-    count, group = settings.card_request(_body())
+    """Issue `count` more cards; to a meeting that has some already only with `confirm: true`
+    (else 409 `cards_exist` with `existing` and `after`: one click must not double them)."""
+    count, group, confirm = settings.card_request(_body())
+    existing = len(ceping().store.cards(meeting_id))
+    if existing and not confirm:
+        raise CardsExist(existing, existing + count)
     issued = ceping().store.issue_cards(meeting_id, count, group)
     return jsonify(cards=[{**c, "url": card_url(c["token"])} for c in issued]), 201
 

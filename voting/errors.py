@@ -84,6 +84,23 @@ class Unconfirmed(Refused):
         return {**super().answer(), "discard": self.discard}
 
 
+class CardsExist(Refused):
+    """Cards would be issued to a meeting that has some already, without `confirm` (409): the
+    answer says how many there are and how many there would be."""
+
+    def __init__(self, existing: int, after: int) -> None:
+        super().__init__(
+            "cards_exist",
+            f"This meeting has {existing} cards already; with these it would have {after}."
+            " Send confirm: true to issue them.",
+        )
+        self.existing = existing
+        self.after = after
+
+    def answer(self) -> dict[str, Any]:
+        return {**super().answer(), "existing": self.existing, "after": self.after}
+
+
 class MoveRefused(Refused):
     """A move of the state machine that is not allowed (409)."""
 

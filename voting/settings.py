@@ -247,11 +247,14 @@ def new_items(data: Any) -> list[NewItem]:
     return out
 
 
-def card_request(data: Any) -> tuple[int, str]:
-    """Validate `POST /api/meetings/<id>/cards`: `{count, group?}`."""
+def card_request(data: Any) -> tuple[int, str, bool]:
+    """Validate `POST /api/meetings/<id>/cards`: `{count, group?, confirm?}`."""
     data = _obj(data, "The request")
-    _no_extra(data, {"count", "group"}, "the request")
-    return integer(data.get("count"), "count", 1, MAX_CARDS), group(data.get("group"))
+    _no_extra(data, {"count", "group", "confirm"}, "the request")
+    confirm = data.get("confirm", False)
+    if not isinstance(confirm, bool):
+        raise BadInput("'confirm' must be true or false.")
+    return integer(data.get("count"), "count", 1, MAX_CARDS), group(data.get("group")), confirm
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,25 @@ function revoke(number) {
   }));
 }
 
+function issued(data) {
+  if (!data) return null; // the secretary said no
+  const cards = data.cards;
+  show(fill(T.cards_issued, { n: cards.length, first: cards[0].number,
+    last: cards[cards.length - 1].number }));
+  return loadCards();
+}
+
+/* Issue the cards; when the meeting has some already the API refuses (409 cards_exist, with how
+ * many there are and would be) and the secretary is asked before they are issued after all. */
+function send(body) {
+  return api("POST", BASE + "/cards", body).catch((err) => {
+    if (err.code !== "cards_exist" || body.confirm || !err.data) throw err;
+    const counts = { existing: err.data.existing, n: body.count, after: err.data.after };
+    if (!window.confirm(fill(T.confirm_more_cards, counts))) return null;
+    return api("POST", BASE + "/cards", Object.assign({ confirm: true }, body));
+  });
+}
+
 function issue(event) {
   event.preventDefault();
   const count = parseInt($("issue-count").value, 10);
@@ -87,14 +106,7 @@ function issue(event) {
     $("issue-count").focus();
     return;
   }
-  exclusive(() => api("POST", BASE + "/cards", { count: count, group: $("issue-group").value }).then(
-    (data) => {
-      const cards = data.cards;
-      show(fill(T.cards_issued, { n: cards.length, first: cards[0].number,
-        last: cards[cards.length - 1].number }));
-      return loadCards();
-    }
-  ));
+  exclusive(() => send({ count: count, group: $("issue-group").value }).then(issued));
 }
 
 export function setupCards() {

@@ -22,6 +22,8 @@ export const S = {
   resultsKey: "",
   cards: null,
   parsed: [],
+  parsedRows: [],
+  parsedNotes: [],
   offset: 0, // server clock minus this clock, in ms
   settingsDirty: false,
   editorKey: "",

@@ -280,36 +280,84 @@ function saveOrder(ids) {
 
 // -- pasted lines and uploaded tables ----------------------------------------------------------
 
+/* S.parsed: the items read, as POST …/items takes them; S.parsedRows: for each, its row number
+ * in what was read and what the parser had to guess at (the preview API's `warnings`). */
+
+function warningText(w) {
+  const known = T.import_warnings[w.code];
+  return known ? fill(known, { value: w.value }) : w.message;
+}
+
+function noteText(n) {
+  if (n.code === "header" && n.columns) {
+    const shown = Object.keys(n.columns).map((key) => n.columns[key] + " → " + (T.columns[key] || key));
+    return fill(T.import_notes.header, { value: shown.join("、") });
+  }
+  const known = T.import_notes[n.code];
+  return known ? fill(known, { value: n.value }) : n.message;
+}
+
 function previewRow(p, n) {
-  return el("tr", {}, [
-    el("td", { class: "num muted", text: n + 1 }),
+  const info = S.parsedRows[n] || { n: n + 1, warnings: [] };
+  const flagged = info.warnings.length > 0;
+  return el("tr", { class: flagged ? "guessed" : "" }, [
+    el("td", { class: "num muted", text: info.n }),
     el("td", { text: p.subject }),
     el("td", { text: p.person }),
     el("td", { text: T.kinds[p.kind] || p.kind }),
     el("td", { text: p.batch }),
+    el("td", { class: "warnings" }, info.warnings.map((w) =>
+      el("div", { class: "warning", text: "⚠ " + warningText(w) }))),
     el("td", {}, [el("button", { type: "button", class: "icon-btn", text: "✕", title: T.remove,
       "aria-label": T.remove, onclick: () => {
         S.parsed.splice(n, 1);
+        S.parsedRows.splice(n, 1);
         renderPreview();
       } })])
   ]);
+}
+
+function flaggedCount() {
+  return S.parsedRows.filter((r) => r.warnings.length > 0).length;
 }
 
 function renderPreview() {
   const body = $("preview-body");
   clear(body);
   $("preview").hidden = S.parsed.length === 0;
-  $("preview-note").textContent = fill(T.parsed, { n: S.parsed.length });
+  const m = flaggedCount();
+  $("preview-note").textContent = m ? fill(T.parsed_flagged, { n: S.parsed.length, m: m })
+    : fill(T.parsed, { n: S.parsed.length });
+  const notes = $("preview-notes");
+  clear(notes);
+  (S.parsedNotes || []).forEach((n) => notes.appendChild(el("li", { text: noteText(n) })));
   S.parsed.forEach((p, n) => body.appendChild(previewRow(p, n)));
   const add = $("add-parsed");
   add.textContent = fill(T.add_parsed, { n: S.parsed.length });
   add.disabled = S.parsed.length === 0;
 }
 
-function parsed(data) {
+/* Show what was read, and say in a toast what THIS reading gave (`file`: the upload's name). */
+function parsed(data, file) {
   S.parsed = (data && data.items) || [];
+  const warnings = (data && data.warnings) || [];
+  const known = {};
+  items().forEach((i) => { known[i.subject + "\u0000" + i.person] = true; });
+  S.parsedRows = S.parsed.map((p, n) => {
+    const flags = (warnings[n] || []).slice();
+    if (known[p.subject + "\u0000" + p.person]) flags.push({ code: "exists", value: p.subject });
+    return { n: n + 1, warnings: flags };
+  });
+  S.parsedNotes = (data && data.notes) || [];
   renderPreview();
-  if (!S.parsed.length) show(T.parsed_none, "error");
+  if (!S.parsed.length) {
+    show(T.parsed_none, "error");
+    return;
+  }
+  const m = flaggedCount();
+  const said = { n: S.parsed.length, m: m, file: file || "" };
+  const key = (file ? "read_file" : "read_paste") + (m ? "_flagged" : "");
+  show(fill(T[key], said), m ? "info" : "ok");
 }
 
 function parsePasted() {
@@ -320,7 +368,7 @@ function parsePasted() {
     return;
   }
   api("POST", "/api/items/parse", { text: text, kind: $("import-kind").value,
-    batch: $("import-batch").value.trim() }).then(parsed, fail);
+    batch: $("import-batch").value.trim() }).then((data) => parsed(data), fail);
 }
 
 function parseUpload() {
@@ -331,9 +379,10 @@ function parseUpload() {
   data.append("file", file, file.name);
   data.append("kind", $("import-kind").value);
   data.append("batch", $("import-batch").value.trim());
-  api("POST", "/api/items/parse", undefined, data).then(parsed, fail).then(() => {
-    input.value = "";
-  });
+  api("POST", "/api/items/parse", undefined, data).then((answer) => parsed(answer, file.name), fail)
+    .then(() => {
+      input.value = "";
+    });
 }
 
 function addParsed() {
@@ -342,6 +391,8 @@ function addParsed() {
   exclusive(() => api("POST", BASE + "/items", { items: adding }).then((done) => {
     show(fill(T.items_added, { n: done.ids.length }));
     S.parsed = [];
+    S.parsedRows = [];
+    S.parsedNotes = [];
     $("paste").value = "";
     renderPreview();
     return refresh();
@@ -362,6 +413,8 @@ export function setupPrepare() {
   $("upload").addEventListener("change", parseUpload);
   $("cancel-parsed").addEventListener("click", () => {
     S.parsed = [];
+    S.parsedRows = [];
+    S.parsedNotes = [];
     renderPreview();
   });
   $("add-parsed").addEventListener("click", addParsed);

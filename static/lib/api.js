@@ -24,6 +24,7 @@ function refusal(response, data) {
   err.status = response.status;
   err.item = data && data.item;
   err.discard = data && data.discard; /* what a step would discard, when it asks first */
+  err.data = data; // the whole answer: some refusals say more (409 cards_exist: existing, after)
   return err;
 }
 
