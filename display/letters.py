@@ -115,6 +115,32 @@ def _letter(
         height=7,
     )
     pdf.ln(2)
+    _result_tables(pdf, item)
+    if r.get("rule_text"):
+        pdf.para(f"计票规则：{r['rule_text']}。", size=9, height=5, colour=MUTED)
+        pdf.ln(1)
+    place = rank_text(item["rank"], ranks, len(ranks))
+    pdf.para(f"在本次测评的 {len(ranks)} 个测评对象中，满意率排名：{place}。", size=11, height=7)
+    pdf.ln(3)
+    text, due = follow_up(item, report.followups.get(item["id"]), best, months, today)
+    pdf.para("整改要求", size=12, height=7, colour=ACCENT)
+    pdf.para(text, size=11, height=7)
+    record = report.followups.get(item["id"])
+    if due and record:
+        status = STATUS.get(record.get("status", ""), "")
+        if status:
+            late = "（已逾期）" if record.get("overdue") else ""
+            pdf.para(f"当前整改状态：{status}{late}。", size=10, height=6, colour=MUTED)
+    pdf.ln(3)
+    _comments(pdf, report.comments.get(item["id"]) or [])
+    pdf.set_y(BOTTOM)
+    pdf.set_font(FONT, size=11)
+    pdf.cell(0, 7, f"{m['title']} 会务组", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, chinese_date(today), align="R", new_x="LMARGIN", new_y="NEXT")
+
+
+def _result_tables(pdf: Document, item: Mapping[str, Any]) -> None:
+    """The item's counts, shares, 满意率 and verdict: a table per aspect."""
     for aspect in item["aspects"]:
         res = aspect["result"]
         if len(item["aspects"]) > 1:
@@ -136,23 +162,10 @@ def _letter(
             row.cell(percent(res["rate"]))
             row.cell(res["verdict_label"] or "—")
         pdf.ln(2)
-    if r.get("rule_text"):
-        pdf.para(f"计票规则：{r['rule_text']}。", size=9, height=5, colour=MUTED)
-        pdf.ln(1)
-    place = rank_text(item["rank"], ranks, len(ranks))
-    pdf.para(f"在本次测评的 {len(ranks)} 个测评对象中，满意率排名：{place}。", size=11, height=7)
-    pdf.ln(3)
-    text, due = follow_up(item, report.followups.get(item["id"]), best, months, today)
-    pdf.para("整改要求", size=12, height=7, colour=ACCENT)
-    pdf.para(text, size=11, height=7)
-    record = report.followups.get(item["id"])
-    if due and record:
-        status = STATUS.get(record.get("status", ""), "")
-        if status:
-            late = "（已逾期）" if record.get("overdue") else ""
-            pdf.para(f"当前整改状态：{status}{late}。", size=10, height=6, colour=MUTED)
-    pdf.ln(3)
-    comments = report.comments.get(item["id"]) or []
+
+
+def _comments(pdf: Document, comments: list[str]) -> None:
+    """The comments (意见建议) on the item, as many as the page holds."""
     pdf.para(f"意见建议（{len(comments)} 条）", size=12, height=7, colour=ACCENT)
     if not comments:
         pdf.para("测评中未收到对你单位的意见建议。", size=10.5, height=6)
@@ -172,7 +185,3 @@ def _letter(
             )
             break
         pdf.para(text, size=10, height=5.8)
-    pdf.set_y(BOTTOM)
-    pdf.set_font(FONT, size=11)
-    pdf.cell(0, 7, f"{m['title']} 会务组", align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 7, chinese_date(today), align="R", new_x="LMARGIN", new_y="NEXT")
