@@ -46,7 +46,7 @@ from voting.records import (
     Turnout,
 )
 from voting.settings import FollowupChange, MeetingSettings, Move, NewItem, PaperEntry, Vote
-from voting.signals import cards_changed, items_moved, votes_recorded
+from voting.signals import cards_changed, items_moved, records_changed, votes_recorded
 from voting.storage import audit, ballots, disk, followups, moves, prepare, reads
 from voting.storage.ballots import Known
 from voting.storage.rows import item_of, meeting_row
@@ -235,7 +235,10 @@ class Store:
 
         def job(conn: sqlite3.Connection) -> list[IssuedCard]:
             meeting_row(conn, meeting_id)
-            return prepare.issue_cards(conn, meeting_id, count, grp, origin)
+            issued = prepare.issue_cards(conn, meeting_id, count, grp, origin)
+            if origin == "issued":  # cards to print (those of open join are not)
+                self._tell(records_changed, meeting_id=meeting_id, what="cards")
+            return issued
 
         return self._write(job)
 
@@ -302,9 +305,13 @@ class Store:
         """Change an item's follow-up record (creating the item's own one if it has none: from
         the record it carries, if any, else a new `pending` one). Audit-logged."""
         day = today or date.today()
-        return self._write(
-            lambda conn: followups.set_followup(conn, meeting_id, item_id, change, day)
-        )
+
+        def job(conn: sqlite3.Connection) -> Followup:
+            done = followups.set_followup(conn, meeting_id, item_id, change, day)
+            self._tell(records_changed, meeting_id=meeting_id, what="followup")
+            return done
+
+        return self._write(job)
 
     # -- moving ----------------------------------------------------------------------------
 
