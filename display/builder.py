@@ -200,7 +200,7 @@ class ProcessBuilder:
                 self.spawn(self._watch, proc, self._jobs)
             try:
                 done: Done = self.offload(self._exchange, self._to, self._from, job)
-            except (EOFError, OSError, pickle.UnpicklingError) as exc:
+            except Exception as exc:  # the pipe's end, or an answer that makes no sense
                 self._stop()
                 raise WorkerDied(f"The document worker stopped ({exc}); try again.") from exc
             finally:
@@ -265,5 +265,7 @@ def _raise_for(done: Done) -> None:
         raise RenderFailed(f"The document could not be made: {done.error}")
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # run as `python -m display.builder`
+    from display import builder  # this module by its name: what is pickled names it so
+
+    builder.main()
