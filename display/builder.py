@@ -33,6 +33,7 @@ from voting.errors import CepingError
 
 HEADER = struct.Struct(">Q")
 KINDS = ("report", "letters", "cards")
+NICE = 10  # the worker's scheduling priority below the server's: votes before documents
 
 
 class WorkerDied(CepingError):
@@ -137,6 +138,7 @@ def _exactly(fd: int, size: int) -> bytes:
 
 def main() -> None:
     """The worker: draw each job that comes on stdin, answer on stdout, until stdin closes."""
+    os.nice(NICE)  # the server's event loop comes first where they share a CPU
     inbox, outbox = sys.stdin.fileno(), os.dup(sys.stdout.fileno())
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not break the pipe
     while True:

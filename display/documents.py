@@ -34,6 +34,7 @@ from voting.signals import cards_changed, items_moved, records_changed
 logger = logging.getLogger(__name__)
 
 Key = tuple[int, str, str]  # (meeting, kind, variant)
+MAX_WAIT = 5  # debounces: changes that keep coming postpone a build this long at most
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ class Documents:
     # -- what changed (on the writer's after-commit path: only count and schedule) ---------------
 
     def moved(self, sender: Any = None, *, meeting_id: int, action: str, **_: Any) -> None:
+        if action == "open":  # a draft item opened: the documents show closed items only
+            return
         kinds = KINDS if action == "settings" else ("report", "letters")
         # an earlier meeting's results appear in a later one's comparison (历次测评对比)
         others = {m for (m, kind, _v) in self.copies if kind == "report" and m != meeting_id}
@@ -111,8 +114,11 @@ class Documents:
             self.runtime.spawn(self._later, meeting_id)
 
     def _later(self, meeting_id: int) -> None:
+        """Wait until the meeting has been quiet for `debounce` seconds (or, while changes keep
+        coming, as phones check in, for `MAX_WAIT` debounces at most), then build."""
+        latest = time.monotonic() + MAX_WAIT * self.debounce
         while not self.app.stopping.is_set():
-            pause = self._due[meeting_id] - time.monotonic()
+            pause = min(self._due[meeting_id], latest) - time.monotonic()
             if pause <= 0:
                 break
             self.app.socketio.sleep(pause)
