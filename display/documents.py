@@ -30,6 +30,7 @@ from typing import Any
 from display.builder import KINDS, Builder, Job
 from voting.context import Ceping
 from voting.signals import cards_changed, items_moved, records_changed
+from voting.storage import Store
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +182,10 @@ class Documents:
         pending = _Building(self.runtime.event())
         self._building[key] = pending
         try:
-            title, data = self._collect(meeting_id, kind, today, group, card_base)
+            # read on an OS thread: the event loop goes on while SQLite counts
+            title, data = self.runtime.offload(
+                self._collect, meeting_id, kind, today, group, card_base
+            )
             path = self.folder / str(meeting_id) / _file_name(kind, variant)
             done = self.builder.build(Job(kind, data, str(path)))
             copy = Copy(version, today.isoformat(), path, title, done.pid)
@@ -198,8 +202,23 @@ class Documents:
     def _collect(
         self, meeting_id: int, kind: str, today: date, group: str | None, base: str | None
     ) -> tuple[str, Any]:
-        """The meeting's title and what the worker needs to draw the document (store reads)."""
-        store = self.app.store
+        """The meeting's title and what the worker needs to draw the document: read through a
+        store of its own (`Store.apart`), off the event loop."""
+        store = self.app.store.apart()
+        try:
+            return self._read_for(store, meeting_id, kind, today, group, base)
+        finally:
+            store.close_apart()
+
+    def _read_for(
+        self,
+        store: Store,
+        meeting_id: int,
+        kind: str,
+        today: date,
+        group: str | None,
+        base: str | None,
+    ) -> tuple[str, Any]:
         if kind == "cards":
             meeting = store.meeting(meeting_id)
             cards = store.cards(meeting_id)
@@ -210,15 +229,15 @@ class Documents:
                 "group": group,
                 "urls": urls,
             }
-        data = self._results(meeting_id, today)
+        data = self._results(store, meeting_id, today)
         if kind == "report":
             return data.meeting["title"], data
         return data.meeting["title"], {"report": data, "today": today}
 
-    def _results(self, meeting_id: int, today: date) -> Any:
+    def _results(self, store: Store, meeting_id: int, today: date) -> Any:
         """What the report and the letters show (`display.report.collect`), read once for both:
-        counting a meeting's ballots is the costly read (some 50 ms on the event loop for 30
-        items of 3,000 ballots), and a change makes both documents new at once."""
+        counting a meeting's ballots is the costly read (some 50 ms for 30 items of 3,000
+        ballots), and a change makes both documents new at once."""
         from display import report  # matplotlib and fpdf2 come with it: not before a document
 
         stamp = (
@@ -229,7 +248,7 @@ class Documents:
         kept = self._read.get(meeting_id)
         if kept is not None and kept[0] == stamp:
             return kept[1]
-        data = report.collect(self.app.store, meeting_id, today)
+        data = report.collect(store, meeting_id, today)
         self._read[meeting_id] = (stamp, data)
         return data
 
