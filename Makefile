@@ -8,10 +8,11 @@ PORT   ?= 5000
 WORKERS ?= auto
 ASYNC  ?= gevent
 PHONES ?= 3000
+DOWNLOADS ?= 20
 SOAK_PHONES  ?= 1000
 SOAK_MINUTES ?= 10
 
-.PHONY: run test test-fast lint format translations bench bench-writer bench-handler soak clean
+.PHONY: run test test-fast lint format translations bench bench-writer bench-handler bench-downloads soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +64,10 @@ bench-handler: $(VENV)/.installed
 	$(BIN)/python bench/handler.py --phones $(PHONES)
 
 # The soak run: SOAK_PHONES phones connected for SOAK_MINUTES minutes, voting; memory and errors.
+# The PDFs with N phones connected: download times, and vote acks while documents are built.
+bench-downloads: $(VENV)/.installed
+	$(BIN)/python bench/downloads.py --phones $(PHONES) --downloads $(DOWNLOADS) --mode $(ASYNC)
+
 soak: $(VENV)/.installed
 	$(BIN)/python bench/soak.py --phones $(SOAK_PHONES) --minutes $(SOAK_MINUTES) --mode $(ASYNC)
 

@@ -24,6 +24,7 @@ from ceping import pages
 from ceping.flaskext import CepingFlask, CookieSessions, StaticCache
 from ceping.server import runtime_for
 from display import publish, qr, screen
+from display.documents import Documents, builder_for
 from display.events import ConsoleNamespace, ScreenNamespace
 from display.exports import bp as exports_bp
 from display.push import Pusher
@@ -83,9 +84,37 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     web_errors.register(app)  # one answer for each refusal, on any page or call
     app.extensions["ceping.pusher"] = Pusher(app, ceping, app.config["PUSH_INTERVAL"])
     app.extensions["ceping.phones"] = Phones(ceping)
+    app.extensions["ceping.documents"] = documents(app, ceping)
     if app.config["CLOCK_INTERVAL"]:
         socketio.start_background_task(events.clock, app, app.config["CLOCK_INTERVAL"])
     return app
+
+
+def documents(app: Flask, ceping: Ceping) -> Documents:
+    """The PDFs kept ready (display.documents): drawn by a worker process under gevent or
+    eventlet, and then built in the background as soon as what they show changes."""
+    runtime = ceping.store.writer.runtime
+    builder = builder_for(app.config, runtime, socketio.sleep)
+    prebuild = app.config["DOCUMENTS_PREBUILD"]
+
+    def card_base() -> str | None:  # `serve` sets PUBLIC_URL after the app is made
+        base = app.config["PUBLIC_URL"]
+        return f"{base.rstrip('/')}/v/" if base else None
+
+    return Documents(
+        ceping,
+        builder,
+        Path(app.instance_path) / "documents",
+        prebuild=builder_is_process(builder) if prebuild is None else prebuild,
+        debounce=app.config["DOCUMENTS_DEBOUNCE"],
+        card_base=card_base,
+    )
+
+
+def builder_is_process(builder: object) -> bool:
+    from display.builder import ProcessBuilder
+
+    return isinstance(builder, ProcessBuilder)
 
 
 def configure(app: Flask, config: dict[str, Any] | None) -> None:
@@ -96,6 +125,9 @@ def configure(app: Flask, config: dict[str, Any] | None) -> None:
         PUBLIC_URL=os.environ.get("CEPING_PUBLIC_URL"),
         PUSH_INTERVAL=0.1,
         CLOCK_INTERVAL=1.0,
+        DOCUMENTS_PROCESS=None,  # None: a worker process under gevent and eventlet
+        DOCUMENTS_PREBUILD=None,  # None: where they are drawn by the worker process
+        DOCUMENTS_DEBOUNCE=1.0,  # seconds of quiet after a change before the documents build
         MAX_CONTENT_LENGTH=MAX_MESSAGE,
         JSON_SORT_KEYS=False,
         CONSOLE_PASSWORD=os.environ.get("CEPING_CONSOLE_PASSWORD"),

@@ -8,28 +8,27 @@ Each comes as a download whose name is the meeting's title (RFC 5987 `filename*`
 `filename` beside it for old browsers). Without a CJK font a PDF cannot be made: 503 `no_font`
 (display.fonts.FontMissing).
 
-matplotlib, fpdf2 and their fonts are imported by the first download, not when the server
-starts: a server holding 3,000 phones does not carry them (about 45 MB) until they are needed.
+They are kept ready (`display.documents`): built in the background as soon as what they show
+changes, drawn by a worker process (`display.builder`) so that no vote waits on a document, and
+served from that copy; a request that comes while a copy is being built waits for it. A drawing
+that fails answers 500 `document_failed`, a worker that died 503 `document_worker_died`; the next
+request builds it again.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import date
 from io import BytesIO
-from typing import TypeVarTuple
 
-from flask import Blueprint, Response, request, send_file
+from flask import Blueprint, Response, current_app, request, send_file
 
+from display.documents import Documents
 from voting.api import ID
 from voting.auth import admin_required
 from voting.console import card_url
 from voting.context import ceping
 
 bp = Blueprint("publish", __name__, url_prefix="/api/meetings")
-
-Args = TypeVarTuple("Args")
 
 
 def filename(title: str, what: str) -> str:
@@ -38,54 +37,47 @@ def filename(title: str, what: str) -> str:
     return f"{safe[:80]}-{what}.pdf"
 
 
-def _pdf(data: bytes, name: str) -> Response:
+WHAT = {"report": "测评结果分析报告", "letters": "测评结果通知书", "cards": "测评卡"}
+
+
+def documents() -> Documents:
+    kept: Documents = current_app.extensions["ceping.documents"]
+    return kept
+
+
+def _serve(meeting_id: int, kind: str, group: str | None = None) -> Response:
+    """The document's current copy (built first, or waited for, when it is not ready)."""
+    ceping().store.meeting(meeting_id)  # 404 for a meeting that is not there
+    base = card_url("T")[:-1] if kind == "cards" else None  # needs this request's context
+    copy = documents().get(meeting_id, kind, group, base)
+    data = copy.path.read_bytes()
     response = send_file(
-        BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name
+        BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=filename(copy.title, WHAT[kind]),
     )
+    # One body, written with the headers at once: sent in 8 KB pieces, the last small write
+    # waited for the client's delayed ACK (Nagle), some 40 ms a download.
+    response.direct_passthrough = False
+    response.set_data(data)
     response.headers["Cache-Control"] = "no-store"  # results change until the last reveal
     return response
-
-
-def _render(fn: Callable[[*Args], bytes], *args: *Args) -> bytes:
-    """Run `fn(*args)` (matplotlib and fpdf2: a second or more of CPU) on an OS thread under
-    gevent or eventlet, so that phones' votes go on meanwhile; the data is read before, here."""
-    from display import fonts
-
-    fonts.matplotlib_families()  # register the fonts here, once, not on the other thread
-    runtime = ceping().store.writer.runtime
-    return runtime.offload(fn, *args) if runtime is not None else fn(*args)
 
 
 @bp.get(f"/<{ID}:meeting_id>/report.pdf")
 @admin_required
 def report_pdf(meeting_id: int) -> Response:
-    from display import report
-
-    data = report.collect(ceping().store, meeting_id)
-    pdf = _render(report.render, data)
-    return _pdf(pdf, filename(data.meeting["title"], "测评结果分析报告"))
+    return _serve(meeting_id, "report")
 
 
 @bp.get(f"/<{ID}:meeting_id>/letters.pdf")
 @admin_required
 def letters_pdf(meeting_id: int) -> Response:
-    from display import letters, report
-
-    today = date.today()
-    data = report.collect(ceping().store, meeting_id, today, history=False)
-    pdf = _render(letters.render, data, today)
-    return _pdf(pdf, filename(data.meeting["title"], "测评结果通知书"))
+    return _serve(meeting_id, "letters")
 
 
 @bp.get(f"/<{ID}:meeting_id>/cards.pdf")
 @admin_required
 def cards_pdf(meeting_id: int) -> Response:
-    from display import cardsheet
-
-    store = ceping().store
-    meeting = store.meeting(meeting_id)
-    group = request.args.get("group") or None
-    cards = cardsheet.printable(store.cards(meeting_id), group)
-    urls = {c["token"]: card_url(c["token"]) for c in cards}  # needs this request's context
-    pdf = _render(cardsheet.build, meeting, cards, urls.__getitem__)
-    return _pdf(pdf, filename(meeting["title"], "测评卡"))
+    return _serve(meeting_id, "cards", request.args.get("group") or None)

@@ -104,3 +104,37 @@ def test_a_phone_adds_a_comment_that_survives_a_reload_and_reaches_the_console(
     console_guard.check()
     ctx.close()
     console_ctx.close()
+
+
+def test_the_pdfs_sit_at_the_top_of_results_and_say_when_they_are_being_made(browser, server):
+    made = new_meeting(server, cards=3, written=3)
+    mid, items = made["meeting"]["id"], [made["oral"], *made["batch"]]
+    server.api("POST", f"/meetings/{mid}/open", {"items": items, "override_quorum": True})
+    server.api("POST", f"/meetings/{mid}/close", {"items": items})
+
+    ctx = browser.new_context(**LAPTOP, accept_downloads=True)
+    guard = Guard(ctx, server.url)
+    console = guard.watch(ctx.new_page(), "console")
+    login(console, server)
+    console.goto(f"{server.url}/console/meetings/{mid}")
+    console.click("#tab-results")
+    panel = console.locator("#panel-results > section").first
+    assert panel.get_attribute("class") == "panel exports-panel"  # the downloads come first
+    server.api("POST", f"/meetings/{mid}/reveal", {"items": items})
+
+    link = console.locator('#exports a[data-pdf][href$="report.pdf"]')
+    label = link.text_content()
+    with console.expect_download(timeout=WAIT) as download:
+        link.click()
+        busy = (link.text_content(), link.get_attribute("aria-busy"))  # the report is made now
+    assert busy == ("生成中…", "true")
+    saved = download.value
+    assert saved.suggested_filename.endswith("测评结果分析报告.pdf")
+    with open(saved.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+    console.wait_for_function(
+        f"document.querySelector('#exports a[data-pdf]').textContent === {label!r}", timeout=WAIT
+    )
+    shot(console, "22-console-downloads")
+    guard.check()
+    ctx.close()

@@ -1,4 +1,4 @@
-"""The PDFs on the real server: built on an OS thread, so the server keeps answering meanwhile."""
+"""The PDFs on the real server: drawn by a worker process, so the server answers meanwhile."""
 
 from __future__ import annotations
 

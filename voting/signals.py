@@ -20,3 +20,7 @@ cards_changed = _signals.signal("cards-changed")
 #: `action` (a move: "open", "close", "reveal", "reopen", "reset"; or "settings", "paper"),
 #: `items` (ids), `actor` ("secretary", "undo", "countdown")
 items_moved = _signals.signal("items-moved")
+#: what a meeting's documents show changed besides its items and cards' state: `meeting_id`,
+#: `what` ("followup": a follow-up record; "cards": cards were issued to be printed; "deleted":
+#: the meeting was deleted, its documents go too)
+records_changed = _signals.signal("records-changed")

@@ -14,6 +14,7 @@ import { closeAll, openSelected, renderButtons, renderRun, renderVoted, renderTi
 import { fillSettings, lockSettings, renderEditor, renderTitle, setupPrepare } from "./prepare.js";
 import { loadCards, loadCardsSoon, setupCards } from "./cards.js";
 import { loadResults, setupResults } from "./results.js";
+import { setupDownloads } from "./downloads.js";
 import { setupFollowups } from "./followups.js";
 import { setupRehearsal } from "./rehearsal.js";
 
@@ -188,6 +189,7 @@ function start() {
   setupPrepare();
   setupCards();
   setupResults();
+  setupDownloads();
   setupFollowups();
   setupRehearsal();
   document.addEventListener("keydown", onKey);

@@ -12,6 +12,7 @@ never for a group that rolled back.
 
 from __future__ import annotations
 
+import copy
 import logging
 import sqlite3
 import threading
@@ -46,7 +47,7 @@ from voting.records import (
     Turnout,
 )
 from voting.settings import FollowupChange, MeetingSettings, Move, NewItem, PaperEntry, Vote
-from voting.signals import cards_changed, items_moved, votes_recorded
+from voting.signals import cards_changed, items_moved, records_changed, votes_recorded
 from voting.storage import audit, ballots, disk, followups, lifecycle, moves, prepare, reads
 from voting.storage.ballots import Known
 from voting.storage.rows import item_of, meeting_record, meeting_row
@@ -88,6 +89,20 @@ class Store:
                 return fn(self._read)
             finally:
                 self._read.execute("COMMIT")
+
+    def apart(self) -> Store:
+        """This store with a read connection (and lock) of its own, for reads on one OS thread
+        off the event loop (a document's: counting a large meeting's ballots takes tens of ms,
+        most of it in SQLite, which lets the event loop run meanwhile). Writes still go through
+        the one writer. `close_apart()` it after."""
+        other = copy.copy(self)
+        other._read = disk.connect(self.path)
+        other._read_lock = threading.Lock()
+        return other
+
+    def close_apart(self) -> None:
+        """Close the read connection of a store made by `apart()`."""
+        self._read.close()
 
     def meeting(self, meeting_id: int) -> MeetingView:
         """The meeting with its items, their states and turnout."""
@@ -236,7 +251,10 @@ class Store:
 
         def job(conn: sqlite3.Connection) -> list[IssuedCard]:
             meeting_row(conn, meeting_id)
-            return prepare.issue_cards(conn, meeting_id, count, grp, origin)
+            issued = prepare.issue_cards(conn, meeting_id, count, grp, origin)
+            if origin == "issued":  # cards to print (those of open join are not)
+                self._tell(records_changed, meeting_id=meeting_id, what="cards")
+            return issued
 
         return self._write(job)
 
@@ -313,6 +331,7 @@ class Store:
         def job(conn: sqlite3.Connection) -> None:
             lifecycle.delete_meeting(conn, meeting_id, copy.name)
             self._recount_voted(conn, meeting_id)  # forgets it
+            self._tell(records_changed, meeting_id=meeting_id, what="deleted")
 
         self._write(job)
         self.seal()
@@ -346,9 +365,13 @@ class Store:
         """Change an item's follow-up record (creating the item's own one if it has none: from
         the record it carries, if any, else a new `pending` one). Audit-logged."""
         day = today or date.today()
-        return self._write(
-            lambda conn: followups.set_followup(conn, meeting_id, item_id, change, day)
-        )
+
+        def job(conn: sqlite3.Connection) -> Followup:
+            done = followups.set_followup(conn, meeting_id, item_id, change, day)
+            self._tell(records_changed, meeting_id=meeting_id, what="followup")
+            return done
+
+        return self._write(job)
 
     # -- moving ----------------------------------------------------------------------------
 
