@@ -61,7 +61,7 @@ def data(meeting_id: int) -> dict[str, Any]:
     comments = store.comments(meeting_id)
     results = store.results(meeting_id)
     if results["rehearsal"]:  # the file's name says so (and the JSON's `rehearsal`)
-        results = {**results, "title": "（演练）" + results["title"]}
+        results = {**results, "title": _("（演练）") + results["title"]}
     return {
         **labels.localise(dict(results)),  # in English, the labels and the rule line too
         "audit_head": store.audit_head(),
