@@ -552,7 +552,7 @@
   function headLabel(label, cls) {
     var th = el("th", cls);
     var text = String(label);
-    if (text.length >= 3 && !/\s/.test(text)) {
+    if (text.length >= 3 && !/[\s\x21-\x7e]/.test(text)) { // Chinese: two lines; a word stays whole
       var half = text.length === 3 ? 1 : Math.ceil(text.length / 2);
       add(th, el("span", "th-line", text.slice(0, half)), el("span", "th-line", text.slice(half)));
     } else {
