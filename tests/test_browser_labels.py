@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
-from browsing import PHONE, PROJECTOR, WAIT, Guard, new_meeting, shot
+from browsing import PHONE, PROJECTOR, WAIT, Guard, login, new_meeting, shot
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
+CONSOLE = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
 SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 740}, "locale": "en-US"}
 
 
@@ -93,3 +94,33 @@ def test_the_projector_and_a_phone_in_english_after_a_reveal(browser, server):
     phone_guard.check()
     screen_ctx.close()
     phone_ctx.close()
+
+
+def test_the_console_shows_the_results_in_english(browser, server):
+    made = new_meeting(server, cards=4, written=2)
+    mid, batch = made["meeting"]["id"], made["batch"]
+    server.api("POST", f"/meetings/{mid}/open", {"items": batch, "override_quorum": True})
+    server.api("POST", f"/meetings/{mid}/close", {"items": batch})
+    server.api("POST", f"/meetings/{mid}/items/{batch[0]}/paper", {"counts": {"satisfied": 2}})
+    server.api("POST", f"/meetings/{mid}/reveal", {"items": batch})
+    ctx = browser.new_context(**{**CONSOLE, "locale": "en-US"})
+    _english(ctx, server.url)
+    guard = Guard(ctx, server.url)
+    console = guard.watch(ctx.new_page(), "console")
+    login(console, server)
+    console.goto(f"{server.url}/console/meetings/{mid}")
+    console.click("#tab-results")
+    line = console.locator("#results-rule")
+    line.wait_for(state="visible", timeout=WAIT)
+    assert "Counted against the 4 expected members: Satisfied with at least 2" in (
+        line.text_content() or ""
+    )
+    table = console.locator("#results-table")
+    text = table.inner_text()
+    assert "Basically satisfied" in text and "Satisfied" in text
+    for typed in [*[f"市第{n}局" for n in range(1, 3)], "局长"]:
+        text = text.replace(typed, "")
+    assert CJK.findall(text) == []
+    shot(console, "labels-console-results-en")
+    guard.check()
+    ctx.close()
