@@ -28,7 +28,7 @@ from display.documents import Documents, builder_for
 from display.events import ConsoleNamespace, ScreenNamespace
 from display.exports import bp as exports_bp
 from display.push import Pusher
-from voting import api, console, events, rooms, voter, web_errors
+from voting import api, console, events, labels, rooms, voter, web_errors
 from voting.context import Ceping
 from voting.dispatch import Phones
 from voting.storage import Store
@@ -76,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api.bp)  # the API checks CSRF itself, for console sessions only (voting.auth)
     app.jinja_env.globals["LANGUAGES"] = pages.LANGUAGES
     app.jinja_env.globals["qr_svg"] = qr.svg  # the card sheet's QR codes
+    app.jinja_env.globals["label_map"] = labels.label_map  # the pages swap pushed labels
     for blueprint in (api.bp, voter.bp, console.bp, screen.bp, exports_bp, publish.bp):
         app.register_blueprint(blueprint)
     socketio.on_namespace(events.VoterNamespace(rooms.VOTER))

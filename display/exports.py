@@ -18,6 +18,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, jsonify, send_file
 from flask_babel import gettext as _
 
+from voting import labels
 from voting.api import ID
 from voting.auth import admin_required
 from voting.context import ceping
@@ -60,9 +61,9 @@ def data(meeting_id: int) -> dict[str, Any]:
     comments = store.comments(meeting_id)
     results = store.results(meeting_id)
     if results["rehearsal"]:  # the file's name says so (and the JSON's `rehearsal`)
-        results = {**results, "title": "（演练）" + results["title"]}
+        results = {**results, "title": _("（演练）") + results["title"]}
     return {
-        **results,
+        **labels.localise(dict(results)),  # in English, the labels and the rule line too
         "audit_head": store.audit_head(),
         "comments": {str(k): v for k, v in comments.items()},
     }

@@ -552,7 +552,7 @@
   function headLabel(label, cls) {
     var th = el("th", cls);
     var text = String(label);
-    if (text.length >= 3 && !/\s/.test(text)) {
+    if (text.length >= 3 && !/[\s\x21-\x7e]/.test(text)) { // Chinese: two lines; a word stays whole
       var half = text.length === 3 ? 1 : Math.ceil(text.length / 2);
       add(th, el("span", "th-line", text.slice(0, half)), el("span", "th-line", text.slice(half)));
     } else {
@@ -785,12 +785,33 @@
     render();
   }
 
+  /* The scales' labels in this page's language. Pushes go to the whole room in Chinese (with the
+     rule line in English beside it, rule_text_en); T.labels maps each label the app makes to this
+     page's language, and is empty on a Chinese page. What the secretary typed stays as typed. */
+  var LABELS = T.labels || {};
+  var LABEL_KEYS = { label: 1, verdict_label: 1, name: 1 };
+  function swap(v, key) {
+    if (typeof v === "string")
+      return (key === undefined || LABEL_KEYS.hasOwnProperty(key)) && LABELS.hasOwnProperty(v) ? LABELS[v] : v;
+    if (Array.isArray(v)) return v.map(function (x) { return swap(x); });
+    if (!v || typeof v !== "object") return v;
+    var out = {};
+    Object.keys(v).forEach(function (k) { out[k] = swap(v[k], k); });
+    if (typeof v.rule_text_en === "string") out.rule_text = v.rule_text_en;
+    return out;
+  }
+  function localise(data) {
+    return Object.keys(LABELS).length ? swap(data) : data;
+  }
+
   function onTurnout(t) {
+    t = localise(t);
     S.turnout = t;
     update();
   }
 
   function onResults(r) {
+    r = localise(r);
     S.results = r;
     S.byId = {};
     (r.items || []).forEach(function (e) {

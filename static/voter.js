@@ -308,7 +308,17 @@ document.addEventListener("visibilitychange", resume);
 document.addEventListener("resume", resume); /* the page was frozen */
 window.addEventListener("pageshow", function (ev) { if (ev.persisted) resume(); });
 window.addEventListener("online", resume);
+/* The scale's labels in the page's language (T.labels, {} in Chinese) */
+function localise(s) {
+  var L = T.labels || {}, c = s.scale, f = function (x) { return L.hasOwnProperty(x) ? L[x] : x; },
+    g = function (o) { return Object.assign({}, o, { label: f(o.label) }); };
+  if (!c || !Object.keys(L).length) return s;
+  s.aspects = s.aspects.map(f);
+  s.scale = Object.assign({}, c, { name: f(c.name), options: c.options.map(g), bands: c.bands && c.bands.map(g) });
+  return s;
+}
 function applyState(s) {
+  s = localise(s);
   var was = items, lost = [], first = !state, open = {};
   state = s;
   at = Date.now();

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from urllib.parse import quote
 
 import pytest
@@ -249,3 +250,61 @@ def test_a_score_meeting_exports_band_counts_and_the_mean(app, api):
     assert row["平均分"] == tally["score"] == 73.75
     assert [row[f"{o['label']}（票）"] for o in tally["options"]] == [1, 1, 1, 1]
     assert row["其中纸质票"] == 1
+
+
+# -- in English (the console's language cookie) ----------------------------------------------
+
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _meetings_own(meeting_title: str) -> set[str]:
+    """The texts the secretary typed or the voters wrote: they stay as typed in every language."""
+    return {meeting_title, "=1+1", "@SUM(A1)", "执法规范", "列席代表的意见", "市第0局", "局长0"}
+
+
+def test_csv_in_english_has_english_headers_labels_and_rule(client, api, meeting):
+    client.set_cookie("ceping_lang", "en")
+    r = api.get(f"/meetings/{meeting['id']}/export.csv")
+    rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
+    header = rows[0]
+    assert header[:3] == ["Rank", "Item", "Name and title"], header
+    assert "Satisfied (votes)" in header and "Unsatisfied (votes)" in header
+    own = _meetings_own("市人大常委会 2026年述法测评")
+    left = [cell for row in rows for cell in row if CJK.search(cell) and cell not in own]
+    assert left == []
+    a = next(row for row in rows[1:] if row and row[1] == "市第0局")
+    assert "Satisfied" in a and "Revealed" in a  # 3 votes and 1 on paper of 6: the verdict
+    assert "filename*=UTF-8''" in r.headers["Content-Disposition"]
+
+
+def test_xlsx_in_english_has_english_sheets_and_the_rule_line_in_english(client, api, meeting):
+    client.set_cookie("ceping_lang", "en")
+    book = load_workbook(io.BytesIO(api.get(f"/meetings/{meeting['id']}/export.xlsx").data))
+    own = _meetings_own("市人大常委会 2026年述法测评")
+    for sheet in book.worksheets:
+        assert not CJK.search(sheet.title), sheet.title
+        for row in sheet.iter_rows(values_only=True):
+            left = [v for v in row if isinstance(v, str) and CJK.search(v) and v not in own]
+            assert left == [], (sheet.title, left)
+    first = book.worksheets[0]
+    header = [c.value for c in first[1]]
+    rule = first.cell(row=2, column=len(header)).value
+    assert rule.startswith("Counted against the 6 expected members: Satisfied with at least 3")
+
+
+def test_json_in_english_has_english_labels_and_chinese_without_the_cookie(client, api, meeting):
+    chinese = api.get(f"/meetings/{meeting['id']}/export.json").get_json()
+    a = chinese["items"][0]["aspects"][0]
+    assert [o["label"] for o in a["result"]["options"]] == ["满意", "基本满意", "不满意"]
+    assert a["name"] == "总体评价" and chinese["rule_text"].startswith("按应到 6 人计")
+    client.set_cookie("ceping_lang", "en")
+    english = api.get(f"/meetings/{meeting['id']}/export.json").get_json()
+    a = english["items"][0]["aspects"][0]
+    assert [o["label"] for o in a["result"]["options"]] == [
+        "Satisfied", "Basically satisfied", "Unsatisfied"
+    ]  # fmt: skip
+    assert a["result"]["verdict_label"] in {"Satisfied", "Basically satisfied", "Unsatisfied"}
+    assert a["name"] == "Overall assessment"
+    assert english["rule_text"].startswith("Counted against the 6 expected members")
+    assert english["items"][0]["aspects"][0]["result"]["counts"] == a["result"]["counts"]
+    assert english["scale"]["name"] == "Satisfied / Basically satisfied / Unsatisfied"

@@ -61,6 +61,63 @@ def test_describe_says_each_rule_in_the_meetings_words(scale, rule, base_count, 
     assert wording.describe(SCALES[scale], rule, base_count, how=how) == text
 
 
+@pytest.mark.parametrize(
+    ("scale", "rule", "base_count", "how", "text"),
+    [
+        ("satisfaction", Rule(), 60, None,
+         "Counted against the 60 expected members: Satisfied with at least 30 Satisfied votes; "
+         "Basically satisfied with more than 30 Satisfied and Basically satisfied votes together"),
+        ("satisfaction", Rule(), 51, None,
+         "Counted against the 51 expected members: Satisfied with at least 26 Satisfied votes; "
+         "Basically satisfied with more than 25 Satisfied and Basically satisfied votes together"),
+        ("satisfaction", Rule(base="present"), 36, None,
+         "Counted against the 36 members present: Satisfied with at least 18 Satisfied votes; "
+         "Basically satisfied with more than 18 Satisfied and Basically satisfied votes together"),
+        ("satisfaction_abstain", Rule(base="valid"), None, None,
+         "Counted against the valid ballots: Satisfied with at least half Satisfied votes; "
+         "Basically satisfied with more than half Satisfied and Basically satisfied votes "
+         "together"),
+        ("satisfaction", Rule(), None, None,
+         "Counted against the number of expected members: Satisfied with at least half "
+         "Satisfied votes; Basically satisfied with more than half Satisfied and Basically "
+         "satisfied votes together"),
+        ("competence", Rule(), 7, None,
+         "Counted against the 7 expected members: Competent with at least 4 Competent votes; "
+         "Basically competent with more than 3 Competent and Basically competent votes together"),
+        ("grade4", Rule(), 45, None,
+         "Counted against the 45 expected members: Excellent with at least 23 Excellent votes; "
+         "Good with more than 22 Excellent and Good votes together; "
+         "Pass with more than 22 Excellent, Good and Pass votes together"),
+        ("satisfaction", Rule(kind="threshold"), 60, None,
+         "Satisfaction rate at least 80% for Satisfied; at least 60% for Basically satisfied"),
+        ("grade4", Rule(kind="threshold", thresholds=(90, 75.5, 60)), None, None,
+         "Pass rate at least 90% for Excellent; at least 75.5% for Good; at least 60% for Pass"),
+        ("competence", Rule(kind="threshold"), None, None,
+         "Competence rate at least 80% for Competent; at least 60% for Basically competent"),
+        ("score", Rule(), 60, None,
+         "Average score at least 90 for Excellent; at least 80 for Good; at least 60 for Pass; "
+         "below 60 for Fail"),
+        ("score", Rule(), None, WEIGHTED,
+         "Weighted by group: Average score at least 90 for Excellent; at least 80 for Good; "
+         "at least 60 for Pass; below 60 for Fail"),
+        ("satisfaction", Rule(), 60, WEIGHTED,
+         "Weighted by group: Satisfied with at least 50% Satisfied share; Basically satisfied "
+         "with more than 50% Satisfied and Basically satisfied share together"),
+        ("satisfaction", Rule(kind="threshold"), None, WEIGHTED,
+         "Weighted by group: Satisfaction rate at least 80% for Satisfied; at least 60% for "
+         "Basically satisfied"),
+    ],
+)  # fmt: skip
+def test_describe_says_each_rule_in_english_too(scale, rule, base_count, how, text):
+    assert wording.describe(SCALES[scale], rule, base_count, how=how, lang="en") == text
+    assert not re.search(r"[\u4e00-\u9fff]", text)
+
+
+def test_the_english_line_falls_back_as_the_chinese_one_does():
+    text = wording.rule_text(SAT, Rule(), Combine(), 0, 36, lang="en")
+    assert text.startswith("Counted against the 36 members present: Satisfied with at least 18")
+
+
 def test_a_base_whose_number_is_not_given_is_named_without_one():
     assert wording.describe(SAT, Rule(), None) == (
         "按应到人数计：满意票达半数为满意，满意与基本满意合计超过半数为基本满意"

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from voting import importing, settings
+from voting import importing, labels, settings
 from voting.auth import admin_required
 from voting.console import card_url
 from voting.context import ceping
@@ -198,9 +198,8 @@ def undo(meeting_id: int) -> Response:
 @bp.get(f"/meetings/<{ID}:meeting_id>/results")
 @admin_required
 def results(meeting_id: int) -> Response:
-    return jsonify(
-        {**ceping().store.results(meeting_id), "audit_head": ceping().store.audit_head()}
-    )
+    shown = labels.localise(dict(ceping().store.results(meeting_id)))  # English labels in English
+    return jsonify({**shown, "audit_head": ceping().store.audit_head()})
 
 
 @bp.get(f"/meetings/<{ID}:meeting_id>/turnout")

@@ -123,6 +123,7 @@ class Results(TypedDict):
     rule: dict[str, Any]
     combine: dict[str, Any]
     rule_text: str  # how a verdict is reached, in one line (`wording.rule_text`)
+    rule_text_en: NotRequired[str]  # the same in English, in pushes (`views.revealed_results`)
     items: list[ItemResult]
 
 

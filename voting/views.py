@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from voting import rules
+from voting import rules, wording
 from voting.meeting import seconds_left
 from voting.records import Item, Meeting, PhoneState, Results
 
@@ -106,8 +106,14 @@ def last_move(store: Store, meeting_id: int, now: float | None = None) -> dict[s
 
 
 def revealed_results(store: Store, meeting_id: int) -> Results:
-    """Results of the revealed items only: what the projector may show."""
-    return store.results(meeting_id, states=("revealed",))
+    """Results of the revealed items only: what the projector may show.
+
+    Pushed to a room, one payload for every page in it: the rule line goes out in English too
+    (`rule_text_en`) for the pages in English, which swap the labels themselves (`voting.labels`).
+    """
+    shown = store.results(meeting_id, states=("revealed",))
+    shown["rule_text_en"] = wording.results_rule_text(shown, "en")
+    return shown
 
 
 def turnout(store: Store, meeting_id: int, *, live: bool) -> dict[str, Any]:
