@@ -187,12 +187,14 @@ def _groups(results: dict[str, Any]) -> list[str]:
 
 
 def to_csv(payload: dict[str, Any]) -> bytes:
-    """The results table, then (after an empty row) the comments; UTF-8 with a BOM for Excel."""
+    """The results table with the rule beside each verdict, then (after an empty row) the
+    comments; UTF-8 with a BOM for Excel."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(_header(payload))
+    writer.writerow([*_header(payload), _("计票规则")])
+    rule = payload.get("rule_text") or ""  # how each verdict was reached, beside it
     for row in result_rows(payload):
-        writer.writerow([csv_cell(v) for v in row])
+        writer.writerow([csv_cell(v) for v in [*row, rule]])
     comments = comment_rows(payload, payload["comments"])
     if comments:
         writer.writerow([])

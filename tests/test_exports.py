@@ -84,7 +84,8 @@ def test_csv_has_a_bom_chinese_headers_and_the_results_numbers(api, meeting):
     assert header[:6] == ["名次", "测评对象", "姓名职务", "类别", "批次", "测评维度"]
     assert header[6:12] == ["满意（票）", "满意占比（%）", "基本满意（票）", "基本满意占比（%）",
                             "不满意（票）", "不满意占比（%）"]  # fmt: skip
-    assert header[12:] == ["有效票", "无效票", "满意率（%）", "测评等次", "其中纸质票", "状态"]
+    assert header[12:] == ["有效票", "无效票", "满意率（%）", "测评等次", "其中纸质票", "状态",
+                           "计票规则"]  # fmt: skip
     data = results(api, meeting["id"])
     body = rows[1:3]
     for row, item in zip(body, data["items"], strict=True):
@@ -98,6 +99,7 @@ def test_csv_has_a_bom_chinese_headers_and_the_results_numbers(api, meeting):
         assert cells["有效票"] == str(tally["valid"])
         assert cells["测评等次"] == tally["verdict_label"]
         assert cells["其中纸质票"] == str(sum(item["aspects"][0]["paper"].values()))
+        assert cells["计票规则"] == data["rule_text"]
         assert cells["名次"] == str(item["rank"])
     first = dict(zip(header, body[0], strict=True))
     assert first["测评对象"] == "市第0局" and first["类别"] == "现场述法"
