@@ -37,12 +37,18 @@ class OnePayload(Namespace):
         handled = hasattr(self, f"on_{event}") and event not in ("connect", "disconnect")
         if not handled:
             return super().trigger_event(event, *args)
-        try:
-            if len(args) > 2:
-                raise BadInput("每个事件只发送一份数据。", "bad_payload")
-            return super().trigger_event(event, *args)
-        except CepingError as exc:
-            return ack(exc)
+        handler = getattr(self, f"on_{event}")
+
+        def answered(*payload: Any) -> Any:
+            # inside the event's request context: the refusal is told in the page's language
+            try:
+                if len(payload) > 1:
+                    raise BadInput("每个事件只发送一份数据。", "bad_payload")
+                return handler(*payload)
+            except CepingError as exc:
+                return ack(exc)
+
+        return self.socketio._handle_event(answered, event, self.namespace, *args)
 
 
 class VoterNamespace(OnePayload):

@@ -224,7 +224,8 @@ def header_notes(cells: list[Cells], at: int, columns: dict[str, int]) -> list[d
     shown = "、".join(
         f"{header[n]}→{key}" for key, n in sorted(columns.items(), key=lambda c: c[1])
     )
-    notes = [note("header", shown, N_("按表头读取的列：%(shown)s。"), named, shown=shown)]
+    listed = shown.replace("、", ", ")
+    notes = [note("header", shown, N_("按表头读取的列：%(shown)s。"), named, shown=listed)]
     unknown = [c for n, c in enumerate(header) if c and n not in columns.values()]
     if unknown:
         notes.append(
@@ -232,7 +233,7 @@ def header_notes(cells: list[Cells], at: int, columns: dict[str, int]) -> list[d
                 "unknown_columns",
                 "、".join(unknown),
                 N_("未识别的列，已略去：%(names)s。"),
-                names="、".join(unknown),
+                names=", ".join(unknown),
             )
         )
     if at:
@@ -274,7 +275,7 @@ def headerless_rows(cells: list[Cells], kind: str, batch: str) -> tuple[list[Row
                 "extra_columns",
                 "、".join(extra),
                 N_("部门、姓名、职务之外的单元格已略去：%(cells)s。"),
-                cells="、".join(extra),
+                cells=", ".join(extra),
             )
         rows.append(row)
     return rows, dropped
