@@ -285,8 +285,8 @@ def check_quorum(
 ) -> None:
     """Refuse to open voting without a quorum, unless the secretary overrides.
 
-    Raises ``MoveRefused("no_quorum", ...)`` with a message such as "Only 30 of 60 expected
-    members are present; more than 30 are needed to open voting."
+    Raises ``MoveRefused("no_quorum", ...)`` with a message such as "应到 60 人，实到仅 30 人；
+    须超过 30 人才能开始测评。" (in English: "Only 30 of 60 expected members present; …").
     """
     if quorum_met(present, expected, ratio) or override:
         return
