@@ -49,7 +49,8 @@ test-fast: $(VENV)/.installed
 # new entries in translations/en/LC_MESSAGES/messages.po, and run this again to compile.
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F translations/babel.cfg --no-location --sort-output \
-		-o translations/messages.pot .
+		-k BadInput -k NotFound -k Refused:2 -k MoveRefused:2 -k RuleError -k Unauthorized \
+		-k CepingError -k Unconfirmed:2 -k WorkerDied -k RenderFailed -o translations/messages.pot .
 	$(BIN)/pybabel update -N -i translations/messages.pot -d translations -l en
 	$(BIN)/pybabel compile -d translations
 

@@ -204,7 +204,9 @@ class ProcessBuilder:
                 done: Done = self.offload(self._exchange, self._to, self._from, job)
             except Exception as exc:  # the pipe's end, or an answer that makes no sense
                 self._stop()
-                raise WorkerDied(f"The document worker stopped ({exc}); try again.") from exc
+                raise WorkerDied(
+                    "生成文件的进程已停止（%(reason)s），请重试。", reason=str(exc)
+                ) from exc
             finally:
                 self._jobs += 1  # the watch of this job lets it be
         _raise_for(done)
@@ -264,7 +266,7 @@ def _raise_for(done: Done) -> None:
 
         raise FontMissing()
     if done.error is not None:
-        raise RenderFailed(f"The document could not be made: {done.error}")
+        raise RenderFailed("文件未能生成：%(reason)s", reason=done.error)
 
 
 if __name__ == "__main__":  # run as `python -m display.builder`

@@ -14,9 +14,10 @@ from flask_socketio import ConnectionRefusedError, emit, join_room
 from voting import rooms, views
 from voting.auth import ADMIN, check_secret, screen_target
 from voting.context import ceping, sid
-from voting.errors import BadInput, NotFound, TooManyAttempts
+from voting.errors import N_, BadInput, NotFound, TooManyAttempts
 from voting.events import OnePayload
 from voting.storage import SQLITE_INTS
+from voting.web_errors import say
 
 
 def _meeting_id(value: Any) -> int | None:
@@ -32,7 +33,8 @@ def _is_admin(auth: Any) -> bool:
 
 
 def _refuse_waiting(exc: TooManyAttempts) -> ConnectionRefusedError:
-    return ConnectionRefusedError(exc.message, {"error": exc.code, "retry_after": exc.retry_after})
+    told = say(exc.template, exc.params)
+    return ConnectionRefusedError(told, {"error": exc.code, "retry_after": exc.retry_after})
 
 
 class ScreenNamespace(OnePayload):
@@ -44,11 +46,13 @@ class ScreenNamespace(OnePayload):
         store = ceping().store
         meeting_id = _meeting_id(auth.get("meeting")) if isinstance(auth, dict) else None
         if meeting_id is None:
-            raise ConnectionRefusedError("Name a meeting.", {"error": "bad_auth"})
+            raise ConnectionRefusedError(say(N_("请指定会议。")), {"error": "bad_auth"})
         try:
             m = store.meeting(meeting_id)
         except NotFound:
-            raise ConnectionRefusedError("No such meeting.", {"error": "unknown_meeting"}) from None
+            raise ConnectionRefusedError(
+                say(N_("没有这个会议。")), {"error": "unknown_meeting"}
+            ) from None
         try:
             admitted = session.get("admin") is True or check_secret(
                 screen_target(meeting_id), auth.get("key"), m["screen_key"]
@@ -57,7 +61,7 @@ class ScreenNamespace(OnePayload):
         except TooManyAttempts as exc:
             raise _refuse_waiting(exc) from None
         if not admitted:
-            raise ConnectionRefusedError("Wrong screen key.", {"error": "unauthorized"})
+            raise ConnectionRefusedError(say(N_("投屏密钥错误。")), {"error": "unauthorized"})
         join_room(rooms.screen(meeting_id))
         emit("meeting", views.screen_meeting(store, meeting_id))
         emit("turnout", views.turnout(store, meeting_id, live=m["live_tallies"]))
@@ -75,7 +79,7 @@ class ConsoleNamespace(OnePayload):
             raise _refuse_waiting(exc) from None
         if not admitted:
             raise ConnectionRefusedError(
-                "The console needs the admin token.", {"error": "unauthorized"}
+                say(N_("控制台须登录或使用管理令牌。")), {"error": "unauthorized"}
             )
 
     def on_watch(self, data: Any = None) -> dict[str, Any]:
@@ -83,7 +87,7 @@ class ConsoleNamespace(OnePayload):
         from then on this console hears `meeting`, `turnout` and `results` for it."""
         meeting_id = _meeting_id(data.get("meeting")) if isinstance(data, dict) else None
         if meeting_id is None:
-            raise BadInput("Send {meeting: id}.", "bad_payload")
+            raise BadInput("请发送 {meeting: 编号}。", "bad_payload")
         m = ceping().store.meeting(meeting_id)  # or the ack of a NotFound (OnePayload)
         join_room(rooms.console(meeting_id))
         return {"ok": True, "meeting": m, "sid": sid()}

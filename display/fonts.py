@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from voting.errors import CepingError
+from voting.errors import N_, CepingError
 
 if TYPE_CHECKING:
     from fontTools.ttLib import TTFont
@@ -46,8 +46,12 @@ class FontMissing(CepingError, RuntimeError):
 
     def __init__(self) -> None:
         super().__init__(
-            f"No Chinese font found: {BUNDLED} is missing and the system has no CJK font."
-            f" Install one (Debian / Ubuntu: apt-get install {DEBIAN_PACKAGE})."
+            N_(
+                "未找到中文字体：%(bundled)s 缺失，系统也没有中日韩字体。"
+                "请安装一种（Debian / Ubuntu：apt-get install %(package)s）。"
+            ),
+            bundled=str(BUNDLED),
+            package=DEBIAN_PACKAGE,
         )
 
 

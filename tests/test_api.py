@@ -546,8 +546,14 @@ def test_bad_input_is_refused_and_changes_nothing(shared, case: Bad):
     if case.item is not None:
         assert answer["item"] == getattr(board, case.item)
         assert str(getattr(board, case.item)) in answer["message"]
+    api.client.set_cookie("ceping_lang", "en")  # the same refusal, in English
+    try:
+        english = refusal(send(api, case.method, path, body), case.status, case.error)
+    finally:
+        api.client.delete_cookie("ceping_lang")
+    assert english["message"] != answer["message"]
     if case.says is not None:
-        assert case.says in answer["message"]
+        assert case.says in english["message"]
     assert snapshot(api, board.a, board.b) == before
 
 
@@ -589,7 +595,7 @@ def test_a_copy_reads_its_body_like_every_route(api):
     mid = new_meeting(api, title="原会议")["id"]
     before = snapshot(api, mid)
     r = send(api, "POST", f"/meetings/{mid}/copy", Raw("[" * 1000 + "]" * 1000))
-    assert refusal(r, 400, "bad_input")["message"] == "The request body is nested too deeply."
+    assert refusal(r, 400, "bad_input")["message"] == "请求内容嵌套过深。"
     for raw in (Raw('{"title": "x"'), Raw('{"title": "x"}', "text/plain"), Raw("null")):
         refusal(send(api, "POST", f"/meetings/{mid}/copy", raw), 400, "bad_input")
     assert snapshot(api, mid) == before

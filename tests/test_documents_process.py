@@ -44,7 +44,7 @@ def test_documents_are_drawn_in_another_process_and_written_whole(tmp_path):
 def test_a_drawing_that_fails_is_an_error_and_the_worker_lives_on(tmp_path):
     builder = ProcessBuilder()
     try:
-        with pytest.raises(RenderFailed, match="could not be made"):
+        with pytest.raises(RenderFailed, match="文件未能生成"):
             builder.build(Job("cards", {"meeting": {}}, str(tmp_path / "bad.pdf")))
         pid = builder.pid
         assert builder.build(cards_job(tmp_path / "ok.pdf")).pid == pid

@@ -43,7 +43,7 @@ ANSWERS = {
     "unauthorized": (401, {"error": "unauthorized", "message": "This needs the admin token."},
                      {"WWW-Authenticate": "Bearer"}),
     "too-many": (429, {"error": "too_many_attempts", "retry_after": 3,
-                       "message": "Too many failed attempts: try again in 3 s."},
+                       "message": "失败次数过多，请 3 秒后再试。"},
                  {"Retry-After": "3"}),
     "no-font": (503, {"error": "no_font", "message": str(FontMissing())}, {}),
 }  # fmt: skip

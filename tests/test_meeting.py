@@ -6,6 +6,7 @@ import itertools
 from fractions import Fraction
 
 import pytest
+from english import english
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -73,7 +74,8 @@ def test_illegal_move_refused(state: State, action: Action) -> None:
     assert str(refused) == refused.message
     assert refused.item is None
     assert isinstance(refused, ValueError)
-    assert refused.message.endswith(".")
+    assert refused.message.endswith("。")
+    assert english(refused).endswith(".")
 
 
 @pytest.mark.parametrize(
@@ -93,7 +95,11 @@ def test_refusal_reasons(state: State, action: Action, code: str, words: str) ->
     with pytest.raises(MoveRefused) as info:
         next_state(state, action)
     assert info.value.code == code
-    assert words in info.value.message
+    with pytest.raises(MoveRefused) as info:
+        plan({4: state}, [4], action)  # a named item: the full reason
+    assert info.value.code == code
+    assert words in english(info.value)
+    assert "第 4 项" in info.value.message
 
 
 def test_every_revealed_move_is_already_revealed() -> None:
@@ -108,7 +114,7 @@ def test_bad_state(state: object) -> None:
     with pytest.raises(MoveRefused) as info:
         next_state(state, Action.OPEN)  # type: ignore[arg-type]
     assert info.value.code == "bad_state"
-    assert "draft, open, closed, revealed" in info.value.message
+    assert "draft, open, closed, revealed" in english(info.value)
 
 
 @pytest.mark.parametrize("action", ["", "Open", "delete", "publish", None, 1])
@@ -116,7 +122,7 @@ def test_bad_action(action: object) -> None:
     with pytest.raises(MoveRefused) as info:
         next_state(State.DRAFT, action)  # type: ignore[arg-type]
     assert info.value.code == "bad_action"
-    assert "open, close, reveal, reopen, reset" in info.value.message
+    assert "open, close, reveal, reopen, reset" in english(info.value)
 
 
 def test_voting_open() -> None:
@@ -145,7 +151,7 @@ def test_plan_all_or_nothing_names_the_bad_item() -> None:
         plan(states, [1, 2, 3], "reveal")
     assert info.value.code == "already_revealed"
     assert info.value.item == 2
-    assert "Item 2" in info.value.message
+    assert "Item 2" in english(info.value)
     assert states == before  # the input is never changed
 
 
@@ -154,7 +160,7 @@ def test_plan_refuses_the_first_bad_item() -> None:
     with pytest.raises(MoveRefused) as info:
         plan(states, [1, 2, 3], Action.CLOSE)
     assert info.value.item == 2
-    assert info.value.message == (
+    assert english(info.value) == (
         "Item 2 is a draft and was never opened; only an open item can be closed."
     )
 
@@ -163,7 +169,7 @@ def test_plan_message_names_item_and_states() -> None:
     with pytest.raises(MoveRefused) as info:
         plan({7: State.CLOSED}, [7], Action.OPEN)
     assert info.value.code == "not_draft"
-    assert info.value.message.startswith("Item 7 is closed; only a draft item can be opened.")
+    assert english(info.value).startswith("Item 7 is closed; only a draft item can be opened.")
 
 
 def test_plan_unknown_item() -> None:
@@ -171,7 +177,7 @@ def test_plan_unknown_item() -> None:
         plan({1: State.DRAFT, 2: State.DRAFT}, [1, 9, 2], Action.OPEN)
     assert info.value.code == "unknown_item"
     assert info.value.item == 9
-    assert "9" in info.value.message
+    assert "9" in english(info.value)
 
 
 @pytest.mark.parametrize("bad_id", ["1", True, None, 1.5])
@@ -194,7 +200,7 @@ def test_plan_duplicate() -> None:
         plan({1: State.DRAFT, 2: State.DRAFT}, [1, 2, 1], Action.OPEN)
     assert info.value.code == "duplicate_item"
     assert info.value.item == 1
-    assert "Item 1" in info.value.message
+    assert "Item 1" in english(info.value)
 
 
 def test_plan_bad_action_and_bad_stored_state() -> None:
@@ -257,22 +263,22 @@ def test_check_quorum_refuses_with_readable_message() -> None:
         check_quorum(30, 60)
     assert info.value.code == "no_quorum"
     assert info.value.item is None
-    assert info.value.message == (
-        "Only 30 of 60 expected members are present; more than 30 are needed to open voting."
+    assert english(info.value) == (
+        "Only 30 of 60 expected members present; more than 30 are needed to open voting."
     )
 
 
 def test_check_quorum_message_odd_and_ratio() -> None:
     with pytest.raises(MoveRefused) as info:
         check_quorum(30, 61)
-    assert "more than 30 are needed" in info.value.message
+    assert "more than 30 are needed" in english(info.value)
     with pytest.raises(MoveRefused) as info:
         check_quorum(40, 60, 2 / 3)
-    assert "Only 40 of 60" in info.value.message
-    assert "more than 40 are needed" in info.value.message
+    assert "Only 40 of 60" in english(info.value)
+    assert "more than 40 are needed" in english(info.value)
     with pytest.raises(MoveRefused) as info:
         check_quorum(1, 60)
-    assert "Only 1 of 60 expected members is present" in info.value.message
+    assert "Only 1 of 60 expected members present" in english(info.value)
 
 
 def test_check_quorum_passes_and_override() -> None:

@@ -69,8 +69,8 @@ def test_xlsx_first_sheet():
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("a.xlsx", b"PK\x03\x04 not a zip", "not an XLSX"),
-        ("a.csv", _csv([["部门", "类型"], ["市审计局", "电话"]]), "Row 1"),
+        ("a.xlsx", b"PK\x03\x04 not a zip", "不是 XLSX"),
+        ("a.csv", _csv([["部门", "类型"], ["市审计局", "电话"]]), "第 1 行"),
         ("a.csv", _csv([["姓名"], ["周八"]]), "部门"),
         ("a.csv", b"x" * (importing.MAX_FILE + 1), "2 MB"),
     ],

@@ -200,7 +200,7 @@ def test_paper_ballots_are_refused_for_a_bad_state_or_bad_counts(app, api):
     mid, (item,) = m["meeting"]["id"], m["items"]
     path = f"/meetings/{mid}/items/{item}/paper"
     r = api.post(path, {"counts": {"satisfied": 1}}, 409).get_json()
-    assert r["error"] == "not_closed" and "draft" in r["message"]  # not yet voted on
+    assert r["error"] == "not_closed" and "尚未开始" in r["message"]  # not yet voted on
     mid2, item2 = closed_item(app, api)
     path2 = f"/meetings/{mid2}/items/{item2}/paper"
     before = api.get(f"/meetings/{mid2}/results").get_json()
@@ -225,7 +225,7 @@ def test_paper_ballots_are_refused_for_a_bad_state_or_bad_counts(app, api):
     assert api.post(f"/meetings/{mid2}/items/999999/paper", {"counts": {"basic": 1}}, 404)
     api.move(mid2, "reveal", [item2])
     r = api.post(path2, {"counts": {"satisfied": 1}}, 409).get_json()
-    assert r["error"] == "not_closed" and "revealed" in r["message"]
+    assert r["error"] == "not_closed" and "已揭晓" in r["message"]
     after = api.get(f"/meetings/{mid2}/results").get_json()
     assert after["items"][0]["aspects"] == before["items"][0]["aspects"]  # nothing changed
     entries = api.get(f"/meetings/{mid2}/audit").get_json()["entries"]

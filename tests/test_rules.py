@@ -199,9 +199,9 @@ def test_threshold_just_below_boundary() -> None:
 
 
 def test_threshold_wrong_length_raises() -> None:
-    with pytest.raises(RuleError, match="needs 2 thresholds"):
+    with pytest.raises(RuleError, match="须有 2 个阈值"):
         tally(SAT, counts3(1, 0, 0), rule=Rule(kind="threshold", thresholds=(90, 75, 60)))
-    with pytest.raises(RuleError, match="needs 3 thresholds"):
+    with pytest.raises(RuleError, match="须有 3 个阈值"):
         tally(SCALES["grade4"], {}, rule=Rule(kind="threshold"))
     # the majority rule does not care about the thresholds
     tally(SAT, counts3(1, 0, 0), rule=Rule(thresholds=(90, 75, 60)))
@@ -215,7 +215,7 @@ def test_threshold_wrong_length_raises() -> None:
 def test_get_scale() -> None:
     assert get_scale(None) is SCALES[DEFAULT_SCALE] is SAT
     assert get_scale("grade4").key == "grade4"
-    with pytest.raises(RuleError, match="unknown scale"):
+    with pytest.raises(RuleError, match="未知的量表"):
         get_scale("nope")
     with pytest.raises(RuleError):
         get_scale(3)  # type: ignore[arg-type]

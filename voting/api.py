@@ -15,6 +15,7 @@ from voting.auth import admin_required
 from voting.console import card_url
 from voting.context import ceping
 from voting.errors import BadInput, CardsExist, NotFound
+from voting.web_errors import say
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -33,9 +34,9 @@ def _body(optional: bool = False) -> Any:
     try:
         data = request.get_json(silent=True)
     except RecursionError:
-        raise BadInput("The request body is nested too deeply.") from None
+        raise BadInput("请求内容嵌套过深。") from None
     if data is None:
-        raise BadInput("The request body must be JSON (Content-Type: application/json).")
+        raise BadInput("请求内容须为 JSON（Content-Type: application/json）。")
     return data
 
 
@@ -145,13 +146,13 @@ def parse_items() -> Response:
     else:
         data = _body()
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
-            raise BadInput("Send {text: lines} or a file.")
+            raise BadInput("请发送 {text: 各行} 或一个文件。")
         kind, batch = data.get("kind", "oral"), data.get("batch", "")
         if not isinstance(kind, str) or not isinstance(batch, str):
-            raise BadInput("'kind' and 'batch' must be strings.")
+            raise BadInput("kind 和 batch 须为字符串。")
         parsed = importing.read_lines(data["text"], kind, settings.text(batch, "batch",
                                       required=False, limit=40))  # fmt: skip
-    return jsonify(parsed.answer())
+    return jsonify(parsed.answer(say))
 
 
 @bp.post(f"/meetings/<{ID}:meeting_id>/cards")
@@ -242,7 +243,7 @@ def list_followups(meeting_id: int) -> Response:
 def get_followup(meeting_id: int, item_id: int) -> Response:
     found = ceping().store.followup(meeting_id, item_id)
     if found is None:
-        raise NotFound(f"Item {item_id} has no follow-up record.")
+        raise NotFound("第 %(item)s 项没有整改记录。", item=item_id)
     return jsonify({"item": item_id, **found})
 
 

@@ -125,9 +125,7 @@ def admin_required(view: Callable[P, R]) -> Callable[P, R]:
     @wraps(view)
     def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
         if not is_admin():
-            raise Unauthorized(
-                "This needs the admin token (Authorization: Bearer …) or a console login."
-            )
+            raise Unauthorized("此操作须登录控制台或使用管理令牌（Authorization: Bearer …）。")
         if request.method not in ("GET", "HEAD", "OPTIONS") and _session_only():
             current_app.extensions["csrf"].protect()  # a 400 without the X-CSRFToken header
         return view(*args, **kwargs)

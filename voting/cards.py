@@ -13,6 +13,8 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from voting.errors import N_
+
 TOKEN_BYTES = 16  # 128 random bits
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 DEVICE_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -60,10 +62,10 @@ class Admission:
 def admit(*, revoked: bool, bound_device: str | None, checked_in: bool, device: str) -> Admission:
     """Decide whether `device` (a `device_key`) may use a card in its current state."""
     if revoked:
-        return Admission.refuse("revoked", "This card has been withdrawn; ask the secretary.")
+        return Admission.refuse("revoked", N_("此测评卡已收回，请联系工作人员。"))
     if bound_device is not None and bound_device != device:
         return Admission.refuse(
             "card_in_use",
-            "This card is already in use on another phone; ask the secretary to release it.",
+            N_("此测评卡已在另一部手机上使用，请联系工作人员解除绑定。"),
         )
     return Admission(True, bind=bound_device is None, check_in=not checked_in)

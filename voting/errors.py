@@ -1,7 +1,11 @@
 """One error type for everything a caller can get wrong, and the status each kind answers with.
 
-`CepingError` carries a machine-readable `code`, a readable `message`, the HTTP `status` it maps
-to and, where one item is to blame, that `item`. The web layer turns it into JSON once
+`CepingError` carries a machine-readable `code`, a readable message, the HTTP `status` it maps
+to and, where one item is to blame, that `item`. The message is kept as a Chinese msgid
+(`template`, with named `%(name)s` placeholders) and its `params`; `message` is the Chinese text,
+and the web layer translates the template into the request's language before filling it in
+(`voting.web_errors.say`). `make translations` finds the templates by the constructors' names
+(Makefile keywords) and by the no-op marker `N_`. The web layer turns it into JSON once
 (`{"error": code, "message": text, "item"?: id}` with the status) and the Socket.IO layer into an
 ack once (`{"ok": false, "error": code, "message": text}`): both in `voting.web_errors`, from
 `answer()`. Pure modules (`rules`, `meeting`, `settings`) raise it as well as the store: this
@@ -11,7 +15,18 @@ module imports nothing of the project.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, ClassVar
+
+
+def N_(template: str) -> str:
+    """Mark a message template for extraction; it is translated where it is shown."""
+    return template
+
+
+def fill(template: str, params: Mapping[str, Any]) -> str:
+    """The template with its `%(name)s` placeholders filled in (`%%` for a percent sign)."""
+    return template % dict(params)
 
 
 class CepingError(Exception):
@@ -22,11 +37,19 @@ class CepingError(Exception):
     #: Whether the answer names the item to blame (`"item": null` when none is).
     names_item: ClassVar[bool] = False
 
-    def __init__(self, message: str, code: str | None = None, item: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self, template: str, code: str | None = None, item: int | None = None, **params: Any
+    ) -> None:
+        self.template = template
         self.code = code or self.default_code
         self.item = item
+        self.params: dict[str, Any] = {"item": item, **params}
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """The message in Chinese (the msgid filled in)."""
+        return fill(self.template, self.params)
 
     def answer(self) -> dict[str, Any]:
         """What the caller is told: `{"error": code, "message": text}` (and `"item"`)."""
@@ -40,7 +63,7 @@ class CepingError(Exception):
         return {}
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.code!r}, {self.message!r}, item={self.item!r})"
+        return f"{type(self).__name__}({self.code!r}, {self.template!r}, item={self.item!r})"
 
 
 class BadInput(CepingError, ValueError):
@@ -48,8 +71,8 @@ class BadInput(CepingError, ValueError):
 
     default_code = "bad_input"
 
-    def __init__(self, message: str, code: str = "bad_input") -> None:
-        super().__init__(message, code)
+    def __init__(self, template: str, code: str = "bad_input", **params: Any) -> None:
+        super().__init__(template, code, **params)
 
 
 class NotFound(CepingError, LookupError):
@@ -58,8 +81,8 @@ class NotFound(CepingError, LookupError):
     status = 404
     default_code = "not_found"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, template: str, **params: Any) -> None:
+        super().__init__(template, **params)
 
 
 class Refused(CepingError, ValueError):
@@ -68,16 +91,16 @@ class Refused(CepingError, ValueError):
     status = 409
     names_item = True
 
-    def __init__(self, code: str, message: str, item: int | None = None) -> None:
-        super().__init__(message, code, item)
+    def __init__(self, code: str, template: str, item: int | None = None, **params: Any) -> None:
+        super().__init__(template, code, item, **params)
 
 
 class Unconfirmed(Refused):
     """A step that discards records, asked without `confirm` (409): the answer says what
     would be discarded (`"discard": {what: count}`)."""
 
-    def __init__(self, code: str, message: str, discard: dict[str, int]) -> None:
-        super().__init__(code, message)
+    def __init__(self, code: str, template: str, discard: dict[str, int]) -> None:
+        super().__init__(code, template, **discard)
         self.discard = discard
 
     def answer(self) -> dict[str, Any]:
@@ -91,8 +114,12 @@ class CardsExist(Refused):
     def __init__(self, existing: int, after: int) -> None:
         super().__init__(
             "cards_exist",
-            f"This meeting has {existing} cards already; with these it would have {after}."
-            " Send confirm: true to issue them.",
+            N_(
+                "本次会议已有 %(existing)s 张测评卡，再发放后将有 %(after)s 张；"
+                "确认发放请附 confirm: true。"
+            ),
+            existing=existing,
+            after=after,
         )
         self.existing = existing
         self.after = after
@@ -117,8 +144,8 @@ class Unauthorized(CepingError):
     status = 401
     default_code = "unauthorized"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, template: str) -> None:
+        super().__init__(template)
 
     def headers(self) -> dict[str, str]:
         return {"WWW-Authenticate": "Bearer"}
@@ -133,7 +160,7 @@ class TooManyAttempts(CepingError):
 
     def __init__(self, retry_after: float) -> None:
         self.retry_after = max(1, math.ceil(retry_after))
-        super().__init__(f"Too many failed attempts: try again in {self.retry_after} s.")
+        super().__init__(N_("失败次数过多，请 %(seconds)s 秒后再试。"), seconds=self.retry_after)
 
     def answer(self) -> dict[str, Any]:
         return {**super().answer(), "retry_after": self.retry_after}

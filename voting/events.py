@@ -16,11 +16,11 @@ from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 from voting import cards, rooms, settings
 from voting.context import Ceping, ceping, sid
 from voting.errors import BadInput, CepingError, NotFound
-from voting.web_errors import ack
+from voting.web_errors import ack, say
 
 
 def _not_connected() -> CepingError:
-    return CepingError("Reconnect with your card.", "not_connected")
+    return CepingError("请用测评卡重新连接。", "not_connected")
 
 
 class OnePayload(Namespace):
@@ -37,12 +37,18 @@ class OnePayload(Namespace):
         handled = hasattr(self, f"on_{event}") and event not in ("connect", "disconnect")
         if not handled:
             return super().trigger_event(event, *args)
-        try:
-            if len(args) > 2:
-                raise BadInput("Send one payload with each event.", "bad_payload")
-            return super().trigger_event(event, *args)
-        except CepingError as exc:
-            return ack(exc)
+        handler = getattr(self, f"on_{event}")
+
+        def answered(*payload: Any) -> Any:
+            # inside the event's request context: the refusal is told in the page's language
+            try:
+                if len(payload) > 1:
+                    raise BadInput("每个事件只发送一份数据。", "bad_payload")
+                return handler(*payload)
+            except CepingError as exc:
+                return ack(exc)
+
+        return self.socketio._handle_event(answered, event, self.namespace, *args)
 
 
 class VoterNamespace(OnePayload):
@@ -61,12 +67,14 @@ class VoterNamespace(OnePayload):
         app = ceping()
         try:
             if not isinstance(token, str):
-                raise NotFound("This card is not valid.")
+                raise NotFound("此测评卡无效。")
             card, decision = app.store.use_card(token, cards.device_key(device))
         except NotFound as exc:
-            raise ConnectionRefusedError(exc.message, {"error": "unknown_card"}) from None
+            raise ConnectionRefusedError(
+                say(exc.template, exc.params), {"error": "unknown_card"}
+            ) from None
         if not decision.ok:
-            raise ConnectionRefusedError(decision.message, {"error": decision.error})
+            raise ConnectionRefusedError(say(decision.message or ""), {"error": decision.error})
         app.voters.add(sid(), card["id"], card["meeting_id"])
         join_room(rooms.voters(card["meeting_id"]))
         emit("state", app.store.voter_state(card["id"]))

@@ -22,11 +22,15 @@ import csv
 import io
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from voting.errors import N_, fill
 from voting.settings import KINDS, MAX_ITEMS, BadInput, NewItem, text
+
+#: How a message template and its params are put into words (`web_errors.say` in a request).
+Say = Callable[[str, Mapping[str, Any]], str]
 
 SEPARATORS = re.compile(r"[,，]+|[ \u3000]+")
 MAX_FILE = 2 * 1024 * 1024
@@ -80,10 +84,11 @@ class Row:
     person: str
     kind: str
     batch: str
-    warnings: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
-    def warn(self, code: str, value: str, message: str) -> None:
-        self.warnings.append({"code": code, "value": value, "message": message})
+    def warn(self, code: str, value: str, message: str, **params: Any) -> None:
+        """Flag this row: `message` is a msgid template, filled with `params` when answered."""
+        self.warnings.append({"code": code, "value": value, "message": message, "params": params})
 
 
 @dataclass
@@ -91,21 +96,30 @@ class Parsed:
     """The items read, each row's warnings (same order), and the notes on the whole input."""
 
     items: list[NewItem]
-    warnings: list[list[dict[str, str]]]
+    warnings: list[list[dict[str, Any]]]
     notes: list[dict[str, Any]]
 
-    def answer(self) -> dict[str, Any]:
+    def answer(self, say: Say = fill) -> dict[str, Any]:
         """The preview's JSON: `items` as `POST …/items` takes them, `warnings` a list per item,
-        `notes` on the whole input (each `{code, value, message}`)."""
+        `notes` on the whole input (each `{code, value, message}`), the messages put into words
+        by `say` (the request's language; Chinese by default)."""
         return {
             "items": [item.__dict__ for item in self.items],
-            "warnings": self.warnings,
-            "notes": self.notes,
+            "warnings": [[told(w, say) for w in row] for row in self.warnings],
+            "notes": [told(n, say) for n in self.notes],
         }
 
 
-def note(code: str, value: str, message: str, **more: Any) -> dict[str, Any]:
-    return {"code": code, "value": value, "message": message, **more}
+def told(flag: dict[str, Any], say: Say) -> dict[str, Any]:
+    """A warning or note as answered: its message filled in, its params gone."""
+    shown = {key: value for key, value in flag.items() if key != "params"}
+    return {**shown, "message": say(flag["message"], flag.get("params") or {})}
+
+
+def note(code: str, value: str, message: str, more: Any = None, **params: Any) -> dict[str, Any]:
+    """A note on the whole input (`more`: the columns a header named, if any)."""
+    extra = {"columns": more} if more is not None else {}
+    return {"code": code, "value": value, "message": message, "params": params, **extra}
 
 
 # -- pasted lines ------------------------------------------------------------------------------
@@ -114,7 +128,7 @@ def note(code: str, value: str, message: str, **more: Any) -> dict[str, Any]:
 def read_lines(pasted: str, kind: str = "oral", batch: str = "") -> Parsed:
     """One item per non-empty line: "部门 姓名 职务" (or a table with its header, pasted)."""
     if kind not in KINDS:
-        raise BadInput(f"'kind' must be one of {', '.join(KINDS)}.")
+        raise BadInput("kind 须为 %(kinds)s 之一。", kinds=", ".join(KINDS))
     lines = [split_line(line) for line in pasted.splitlines()]
     lines = [cells for cells in lines if any(cells)]
     if any(header_of(cells) for cells in lines[:HEADER_ROWS]):
@@ -129,14 +143,12 @@ def read_lines(pasted: str, kind: str = "oral", batch: str = "") -> Parsed:
             row.warn(
                 "extra_words",
                 " ".join(words[1:]),
-                f"More than 3 words: '{words[0]}' was taken as the subject, the rest as"
-                " the person.",
+                N_("多于 3 个词：“%(first)s”作为部门，其余作为人员。"),
+                first=words[0],
             )
         rows.append(row)
     if dropped:
-        notes.append(
-            note("serials", str(dropped), f"Dropped the serial numbers of {dropped} row(s).")
-        )
+        notes.append(note("serials", str(dropped), N_("已去掉 %(n)s 行的序号。"), n=dropped))
     return finish(rows, notes)
 
 
@@ -212,18 +224,20 @@ def header_notes(cells: list[Cells], at: int, columns: dict[str, int]) -> list[d
     shown = "、".join(
         f"{header[n]}→{key}" for key, n in sorted(columns.items(), key=lambda c: c[1])
     )
-    notes = [note("header", shown, f"Columns read by the header row: {shown}.", columns=named)]
+    listed = shown.replace("、", ", ")
+    notes = [note("header", shown, N_("按表头读取的列：%(shown)s。"), named, shown=listed)]
     unknown = [c for n, c in enumerate(header) if c and n not in columns.values()]
     if unknown:
         notes.append(
             note(
                 "unknown_columns",
                 "、".join(unknown),
-                f"Columns not recognised, left out: {', '.join(unknown)}.",
+                N_("未识别的列，已略去：%(names)s。"),
+                names=", ".join(unknown),
             )
         )
     if at:
-        notes.append(note("above_header", str(at), f"Left out {at} row(s) above the header."))
+        notes.append(note("above_header", str(at), N_("已略去表头上方的 %(n)s 行。"), n=at))
     return notes
 
 
@@ -235,22 +249,16 @@ def read_table(rows: Sequence[Sequence[object]], kind: str = "oral", batch: str 
     if found is None:
         data, notes = cells, []
         if cells:
-            notes.append(
-                note(
-                    "no_header", "", "No header row: the columns were read as subject, name, title."
-                )
-            )
+            notes.append(note("no_header", "", N_("没有表头：各列依次读作部门、姓名、职务。")))
         rows_read, dropped = headerless_rows(data, kind, batch)
     else:
         at, columns = found
         if "subject" not in columns:
-            raise BadInput("The table needs a column 部门 (subject).")
+            raise BadInput("表格须有“部门”一列。")
         notes = header_notes(cells, at, columns)
         rows_read, dropped = header_rows(cells[at + 1 :], columns, kind, batch)
     if dropped:
-        notes.append(
-            note("serials", str(dropped), f"Dropped the serial numbers of {dropped} row(s).")
-        )
+        notes.append(note("serials", str(dropped), N_("已去掉 %(n)s 行的序号。"), n=dropped))
     return finish(rows_read, notes)
 
 
@@ -266,7 +274,8 @@ def headerless_rows(cells: list[Cells], kind: str, batch: str) -> tuple[list[Row
             row.warn(
                 "extra_columns",
                 "、".join(extra),
-                f"Cells beyond subject, name, title left out: {', '.join(extra)}.",
+                N_("部门、姓名、职务之外的单元格已略去：%(cells)s。"),
+                cells=", ".join(extra),
             )
         rows.append(row)
     return rows, dropped
@@ -292,7 +301,9 @@ def header_rows(
         word = at(cells_of, "kind")
         row_kind = KIND_WORDS.get(word.lower()) if word else kind
         if row_kind is None:
-            raise BadInput(f"Row {n}: the kind '{word}' is not 现场述法, 书面述法 or 其他.")
+            raise BadInput(
+                "第 %(n)s 行：类型“%(word)s”不是现场述法、书面述法或其他。", n=n, word=word
+            )
         rows.append(Row(n, subject, person, row_kind, at(cells_of, "batch") or batch))
     return rows, dropped
 
@@ -309,7 +320,7 @@ def read_csv(data: bytes, kind: str = "oral", batch: str = "") -> Parsed:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
-        raise BadInput("The CSV file is neither UTF-8 nor GB18030 text.")
+        raise BadInput("CSV 文件既不是 UTF-8 也不是 GB18030 文本。")
     try:
         dialect = csv.Sniffer().sniff(decoded[:4096], delimiters=",\t;，")
     except csv.Error:
@@ -324,7 +335,7 @@ def read_xlsx(data: bytes, kind: str = "oral", batch: str = "") -> Parsed:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise BadInput("This file is not an XLSX workbook.") from None
+        raise BadInput("此文件不是 XLSX 工作簿。") from None
     try:
         sheet = book.worksheets[0]
         limit = MAX_ITEMS + HEADER_ROWS + 1
@@ -337,9 +348,9 @@ def read_xlsx(data: bytes, kind: str = "oral", batch: str = "") -> Parsed:
 def read_file(filename: str, data: bytes, kind: str = "oral", batch: str = "") -> Parsed:
     """A CSV or XLSX upload, told apart by its name and its first bytes."""
     if kind not in KINDS:
-        raise BadInput(f"'kind' must be one of {', '.join(KINDS)}.")
+        raise BadInput("kind 须为 %(kinds)s 之一。", kinds=", ".join(KINDS))
     if len(data) > MAX_FILE:
-        raise BadInput("The file is larger than 2 MB.")
+        raise BadInput("文件大于 2 MB。")
     if data[:2] == b"PK" or filename.lower().endswith((".xlsx", ".xlsm")):
         return read_xlsx(data, kind, batch)
     return read_csv(data, kind, batch)
@@ -376,22 +387,21 @@ def check(rows: list[Row]) -> None:
     seen: dict[tuple[str, str], int] = {}
     for row in rows:
         if row.subject and not re.search(r"[^\d\W]", row.subject):
-            row.warn("subject_number", row.subject, "The subject is only a number.")
+            row.warn("subject_number", row.subject, N_("部门只是一个数字。"))
         unit = next((w for w in row.person.split() if UNIT_WORD.match(w)), None)
         if unit:
             row.warn(
                 "person_like_unit",
                 unit,
-                f"'{unit}' in the person looks like a department: check the columns.",
+                N_("人员中的“%(unit)s”像是部门：请检查各列。"),
+                unit=unit,
             )
         key = (row.subject, row.person)
         if key in seen:
-            row.warn("duplicate", str(seen[key]), f"The same as row {seen[key]}.")
+            row.warn("duplicate", str(seen[key]), N_("与第 %(n)s 行相同。"), n=seen[key])
         seen.setdefault(key, row.n)
     if len(rows) >= 2 and looks_like_header(rows[0], rows[1:]):
-        rows[0].warn(
-            "maybe_header", rows[0].subject, "This row looks like a header that was not recognised."
-        )
+        rows[0].warn("maybe_header", rows[0].subject, N_("此行像是未被识别的表头。"))
 
 
 def looks_like_header(first: Row, others: list[Row]) -> bool:
@@ -402,14 +412,14 @@ def looks_like_header(first: Row, others: list[Row]) -> bool:
 
 def finish(rows: list[Row], notes: list[dict[str, Any]]) -> Parsed:
     if len(rows) > MAX_ITEMS:
-        raise BadInput(f"At most {MAX_ITEMS} items can be added at once.")
+        raise BadInput("一次最多添加 %(most)s 项。", most=MAX_ITEMS)
     check(rows)
     items = [
         NewItem(
-            subject=text(row.subject, f"line {row.n}: subject"),
-            person=text(row.person, f"line {row.n}: person", required=False),
+            subject=text(row.subject, f"lines[{row.n}].subject"),
+            person=text(row.person, f"lines[{row.n}].person", required=False),
             kind=row.kind,
-            batch=text(row.batch, f"line {row.n}: batch", required=False, limit=40),
+            batch=text(row.batch, f"lines[{row.n}].batch", required=False, limit=40),
         )
         for row in rows
     ]

@@ -55,7 +55,7 @@ from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
 
-from voting.errors import MoveRefused
+from voting.errors import N_, MoveRefused
 
 __all__ = [
     "TRANSITIONS",
@@ -108,55 +108,60 @@ TRANSITIONS: Mapping[tuple[State, Action], State] = MappingProxyType(
     }
 )
 
-# What each action needs, for the second half of a refusal message.
-_NEEDS: Mapping[Action, str] = MappingProxyType(
+# Refusal codes and messages for the illegal (state, action) pairs outside a revealed item.
+_REFUSALS: Mapping[tuple[State, Action], tuple[str, str]] = MappingProxyType(
     {
-        Action.OPEN: "only a draft item can be opened",
-        Action.CLOSE: "only an open item can be closed",
-        Action.REVEAL: "only a closed item can be revealed",
-        Action.REOPEN: "only a closed item can be reopened",
-        Action.RESET: "only an open or closed item can be reset",
+        (State.DRAFT, Action.CLOSE): (
+            "not_open",
+            N_("第 %(item)s 项尚未开始测评；只有正在测评的事项可以结束。"),
+        ),
+        (State.DRAFT, Action.REVEAL): (
+            "not_closed",
+            N_("第 %(item)s 项尚未开始测评；只有已结束的事项可以揭晓。"),
+        ),
+        (State.DRAFT, Action.REOPEN): (
+            "not_closed",
+            N_("第 %(item)s 项尚未开始测评；只有已结束的事项可以重新开始。"),
+        ),
+        (State.DRAFT, Action.RESET): (
+            "already_draft",
+            N_("第 %(item)s 项尚未开始测评，无须重置：没有可作废的票。"),
+        ),
+        (State.OPEN, Action.OPEN): (
+            "already_open",
+            N_("第 %(item)s 项已在测评中；只有未开始的事项可以开始。"),
+        ),
+        (State.OPEN, Action.REVEAL): (
+            "not_closed",
+            N_("第 %(item)s 项正在测评；只有已结束的事项可以揭晓。请先结束测评。"),
+        ),
+        (State.OPEN, Action.REOPEN): (
+            "already_open",
+            N_("第 %(item)s 项已在测评中；只有已结束的事项可以重新开始。"),
+        ),
+        (State.CLOSED, Action.OPEN): (
+            "not_draft",
+            N_("第 %(item)s 项已结束；只有未开始的事项可以开始。继续测评请用“重新开始”。"),
+        ),
+        (State.CLOSED, Action.CLOSE): (
+            "already_closed",
+            N_("第 %(item)s 项已结束；只有正在测评的事项可以结束。"),
+        ),
     }
 )
 
-# How the item's current state reads in a refusal message.
-_IS: Mapping[State, str] = MappingProxyType(
+# The same refusals for a move asked of no named item (``next_state``).
+_UNNAMED: Mapping[str, str] = MappingProxyType(
     {
-        State.DRAFT: "is a draft and was never opened",
-        State.OPEN: "is open",
-        State.CLOSED: "is closed",
-        State.REVEALED: "is already revealed: a revealed result cannot be changed",
+        "not_open": N_("该事项未在测评中。"),
+        "not_closed": N_("该事项尚未结束测评。"),
+        "already_draft": N_("该事项尚未开始测评，无须重置。"),
+        "already_open": N_("该事项已在测评中。"),
+        "not_draft": N_("该事项已开始过测评。"),
+        "already_closed": N_("该事项已结束测评。"),
+        "already_revealed": N_("该事项已揭晓，揭晓的结果不能更改。"),
     }
 )
-
-# Refusal codes for the illegal (state, action) pairs outside a revealed item.
-_CODES: Mapping[tuple[State, Action], str] = MappingProxyType(
-    {
-        (State.DRAFT, Action.CLOSE): "not_open",
-        (State.DRAFT, Action.REVEAL): "not_closed",
-        (State.DRAFT, Action.REOPEN): "not_closed",
-        (State.DRAFT, Action.RESET): "already_draft",
-        (State.OPEN, Action.OPEN): "already_open",
-        (State.OPEN, Action.REVEAL): "not_closed",
-        (State.OPEN, Action.REOPEN): "already_open",
-        (State.CLOSED, Action.OPEN): "not_draft",
-        (State.CLOSED, Action.CLOSE): "already_closed",
-    }
-)
-
-# Extra advice for refusals where another action does what was meant.
-_HINTS: Mapping[tuple[State, Action], str] = MappingProxyType(
-    {
-        (State.OPEN, Action.REVEAL): " Close voting first.",
-        (State.CLOSED, Action.OPEN): " Use reopen to resume voting on a closed item.",
-        (State.DRAFT, Action.RESET): " There is nothing to discard.",
-    }
-)
-
-
-def _subject(item: int | None) -> str:
-    """How a message names the item: ``Item 7`` or ``This item``."""
-    return "This item" if item is None else f"Item {item}"
 
 
 def _parse_state(state: State | str, item: int | None = None) -> State:
@@ -167,8 +172,10 @@ def _parse_state(state: State | str, item: int | None = None) -> State:
         known = ", ".join(s.value for s in State)
         raise MoveRefused(
             "bad_state",
-            f"{_subject(item)} has an unknown state {state!r}; expected one of {known}.",
+            "未知的事项状态 %(state)r，应为 %(known)s 之一。",
             item,
+            state=state,
+            known=known,
         ) from None
 
 
@@ -179,22 +186,17 @@ def _parse_action(action: Action | str) -> Action:
     except (ValueError, TypeError):
         known = ", ".join(a.value for a in Action)
         raise MoveRefused(
-            "bad_action", f"Unknown action {action!r}; expected one of {known}.", None
+            "bad_action", "未知的操作 %(action)r，应为 %(known)s 之一。", action=action, known=known
         ) from None
 
 
 def _refusal(state: State, action: Action, item: int | None) -> MoveRefused:
     """The reason why ``action`` is not allowed on an item in ``state``."""
-    code = "already_revealed" if state is State.REVEALED else _CODES[(state, action)]
-    hint = _HINTS.get((state, action), "")
-    is_ = _IS[state]
-    if code in ("already_open", "already_closed"):
-        is_ = is_.replace("is ", "is already ", 1)
     if state is State.REVEALED:
-        message = f"{_subject(item)} {is_}."
+        code, template = "already_revealed", N_("第 %(item)s 项已揭晓，揭晓的结果不能更改。")
     else:
-        message = f"{_subject(item)} {is_}; {_NEEDS[action]}.{hint}"
-    return MoveRefused(code, message, item)
+        code, template = _REFUSALS[(state, action)]
+    return MoveRefused(code, _UNNAMED[code] if item is None else template, item)
 
 
 def _move(state: State | str, action: Action | str, item: int | None) -> State:
@@ -232,17 +234,18 @@ def plan(
     """
     act = _parse_action(action)
     if not ids:
-        raise MoveRefused("empty", f"No items were given to {act.value}.", None)
+        raise MoveRefused("empty", "没有指定事项。")
     result: dict[int, State] = {}
     for item in ids:
         if not _is_id(item) or item not in states:
             raise MoveRefused(
                 "unknown_item",
-                f"Item {item!r} is not an item of this meeting.",
+                "%(named)r 不是本次会议的事项。",
                 item if _is_id(item) else None,
+                named=item,
             )
         if item in result:
-            raise MoveRefused("duplicate_item", f"Item {item} is listed more than once.", item)
+            raise MoveRefused("duplicate_item", "第 %(item)s 项重复列出。", item)
         result[item] = _move(states[item], act, item)
     return result
 
@@ -250,15 +253,13 @@ def plan(
 def _threshold(expected: int, ratio: float | Fraction) -> Fraction:
     """``expected * ratio`` exactly, after checking the inputs."""
     if not _is_id(expected) or expected < 0:
-        raise MoveRefused(
-            "bad_quorum", f"The expected count must be a whole number ≥ 0, not {expected!r}."
-        )
+        raise MoveRefused("bad_quorum", "应到人数须为不小于 0 的整数，而非 %(n)r。", n=expected)
     try:
         exact = Fraction(str(ratio)) if isinstance(ratio, float) else Fraction(ratio)
     except (ValueError, TypeError, ZeroDivisionError):
         exact = Fraction(-1)
     if not 0 <= exact <= 1:
-        raise MoveRefused("bad_quorum", f"The quorum ratio must be between 0 and 1, not {ratio!r}.")
+        raise MoveRefused("bad_quorum", "法定比例须在 0 与 1 之间，而非 %(n)r。", n=ratio)
     # A float like 2/3 arrives as 0.6666666666666666; read it back as the fraction meant.
     return expected * exact.limit_denominator(10**6)
 
@@ -266,9 +267,7 @@ def _threshold(expected: int, ratio: float | Fraction) -> Fraction:
 def _check_present(present: int) -> None:
     """Refuse a present count that is not a whole number ≥ 0."""
     if not _is_id(present) or present < 0:
-        raise MoveRefused(
-            "bad_quorum", f"The present count must be a whole number ≥ 0, not {present!r}."
-        )
+        raise MoveRefused("bad_quorum", "实到人数须为不小于 0 的整数，而非 %(n)r。", n=present)
 
 
 def quorum_met(present: int, expected: int, ratio: float = 0.5) -> bool:
@@ -286,17 +285,18 @@ def check_quorum(
 ) -> None:
     """Refuse to open voting without a quorum, unless the secretary overrides.
 
-    Raises ``MoveRefused("no_quorum", ...)`` with a message such as "Only 30 of 60 expected
-    members are present; more than 30 are needed to open voting."
+    Raises ``MoveRefused("no_quorum", ...)`` with a message such as "应到 60 人，实到仅 30 人；
+    须超过 30 人才能开始测评。" (in English: "Only 30 of 60 expected members present; …").
     """
     if quorum_met(present, expected, ratio) or override:
         return
     floor = math.floor(_threshold(expected, ratio))
-    verb = "is" if present == 1 else "are"
     raise MoveRefused(
         "no_quorum",
-        f"Only {present} of {expected} expected members {verb} present; "
-        f"more than {floor} are needed to open voting.",
+        "应到 %(expected)s 人，实到仅 %(present)s 人；须超过 %(floor)s 人才能开始测评。",
+        present=present,
+        expected=expected,
+        floor=floor,
     )
 
 
@@ -314,8 +314,11 @@ def check_best_reachable(
         return
     raise MoveRefused(
         "best_unreachable",
-        f"Only {present} are present, but the best level ({best}) needs {needed} votes under"
-        " the rule: no item can reach it.",
+        "实到仅 %(present)s 人，而按评定规则，最高等次（%(best)s）须 %(needed)s 票："
+        "任何事项都达不到。",
+        present=present,
+        best=best,
+        needed=needed,
     )
 
 
@@ -354,15 +357,15 @@ def undo_of(last: Action | str | None) -> Action:
     that does not exist.
     """
     if last is None:
-        raise MoveRefused("nothing_to_undo", "No step has been taken yet.")
+        raise MoveRefused("nothing_to_undo", "尚无可撤销的操作。")
     act = _parse_action(last)
     inverse = UNDO.get(act)
     if inverse is None:
         raise MoveRefused(
             "cannot_undo",
-            "A revealed result is final."
+            N_("揭晓的结果不能撤销。")
             if act is Action.REVEAL
-            else "A reset cannot be undone: its ballots are gone.",
+            else N_("重置不能撤销：其选票已作废。"),
         )
     return inverse
 
@@ -381,5 +384,5 @@ def check_settings_change(changed: Iterable[str], states: Iterable[State | str])
     if set(changed) - UNLOCKED_SETTINGS and settings_locked(states):
         raise MoveRefused(
             "started",
-            "Voting has started: only the title (and the follow-up months) can change now.",
+            "测评已开始：现在只能修改会议名称（和整改期限）。",
         )

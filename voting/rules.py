@@ -153,7 +153,7 @@ class Scale:
             normal = self.choice_key(key)
             if normal is not None:
                 return normal
-        raise RuleError(f"unknown option {key!r} for scale {self.key!r}")
+        raise RuleError("%(key)r 不是量表 %(scale)r 的选项。", key=key, scale=self.key)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly description: key, name, options, levels, positive, score (+ bands)."""
@@ -248,7 +248,7 @@ def get_scale(key: str | None) -> Scale:
     if isinstance(key, str) and key in SCALES:
         return SCALES[key]
     known = ", ".join(SCALES)
-    raise RuleError(f"unknown scale {key!r}; known scales are: {known}")
+    raise RuleError("未知的量表 %(key)r；可用的量表：%(known)s。", key=key, known=known)
 
 
 # --------------------------------------------------------------------------------------------
@@ -288,18 +288,24 @@ class Rule:
     def __post_init__(self) -> None:
         if self.kind not in _RULE_KINDS:
             raise RuleError(
-                f"unknown rule kind {self.kind!r}; use one of: {', '.join(_RULE_KINDS)}"
+                "未知的规则类型 %(kind)r；可用：%(known)s。",
+                kind=self.kind,
+                known=", ".join(_RULE_KINDS),
             )
         if self.base not in _BASES:
-            raise RuleError(f"unknown majority base {self.base!r}; use one of: {', '.join(_BASES)}")
+            raise RuleError(
+                "未知的计票基数 %(base)r；可用：%(known)s。",
+                base=self.base,
+                known=", ".join(_BASES),
+            )
         if not isinstance(self.thresholds, list | tuple) or not self.thresholds:
-            raise RuleError("thresholds must be a non-empty list of percentages")
+            raise RuleError("thresholds 须为非空的百分比列表。")
         for value in self.thresholds:
             if not _is_number(value) or not 0 <= value <= 100:
-                raise RuleError(f"each threshold must be a number from 0 to 100, not {value!r}")
+                raise RuleError("每个阈值须为 0 到 100 之间的数，而非 %(value)r。", value=value)
         values = tuple(float(value) for value in self.thresholds)
         if any(a <= b for a, b in zip(values, values[1:], strict=False)):
-            raise RuleError(f"thresholds must be strictly descending, not {list(values)}")
+            raise RuleError("阈值须严格递减，而非 %(values)s。", values=list(values))
         object.__setattr__(self, "thresholds", values)
 
     def to_dict(self) -> dict[str, Any]:
@@ -311,13 +317,20 @@ def _check_keys(what: str, data: Mapping[Any, Any], allowed: tuple[str, ...]) ->
     unknown = [key for key in data if key not in allowed]
     if unknown:
         names = ", ".join(repr(key) for key in unknown)
-        raise RuleError(f"unknown {what} setting(s): {names}; allowed: {', '.join(allowed)}")
+        raise RuleError(
+            "%(what)s 中有未知的设置：%(names)s；可用：%(allowed)s。",
+            what=what,
+            names=names,
+            allowed=", ".join(allowed),
+        )
 
 
 def _get_str(what: str, data: Mapping[str, Any], key: str, default: str) -> str:
     value = data.get(key, default)
     if not isinstance(value, str):
-        raise RuleError(f"{what} {key!r} must be a string, not {value!r}")
+        raise RuleError(
+            "%(what)s %(key)r 须为字符串，而非 %(value)r。", what=what, key=key, value=value
+        )
     return value
 
 
@@ -332,13 +345,13 @@ def parse_rule(data: Mapping[str, Any] | None) -> Rule:
     if isinstance(data, Rule):
         return data
     if not isinstance(data, Mapping):
-        raise RuleError(f"a rule must be an object (mapping), not {type(data).__name__}")
+        raise RuleError("rule 须为对象，而非 %(type)s。", type=type(data).__name__)
     _check_keys("rule", data, ("kind", "base", "thresholds"))
     kind = _get_str("rule", data, "kind", Rule.kind)
     base = _get_str("rule", data, "base", Rule.base)
     thresholds = data.get("thresholds", Rule.thresholds)
     if not isinstance(thresholds, list | tuple):
-        raise RuleError(f"rule 'thresholds' must be a list of numbers, not {thresholds!r}")
+        raise RuleError("rule 的 thresholds 须为数字列表，而非 %(value)r。", value=thresholds)
     return Rule(kind=kind, base=base, thresholds=tuple(thresholds))
 
 
@@ -378,7 +391,7 @@ def count_choices(scale: Scale, ballots: Iterable[object]) -> tuple[dict[str, in
 
 def _check_count(what: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise RuleError(f"{what} must be a non-negative integer, not {value!r}")
+        raise RuleError("%(what)s 须为非负整数，而非 %(value)r。", what=what, value=value)
     return value
 
 
@@ -389,13 +402,15 @@ def _check_optional_count(what: str, value: object) -> int | None:
 def _clean_counts(scale: Scale, counts: Mapping[Any, int]) -> dict[str, int]:
     """Validate counts and return them zero-filled / normalised as ``count_choices`` would."""
     if not isinstance(counts, Mapping):
-        raise RuleError(f"counts must be a mapping of choice to count, not {counts!r}")
+        raise RuleError("counts 须为“选项: 票数”的对象，而非 %(value)r。", value=counts)
     clean: dict[str, int] = dict.fromkeys(scale.option_keys(), 0)
     for choice, count in counts.items():
         key = scale.choice_key(choice)
         if key is None:
-            raise RuleError(f"{choice!r} is not a valid choice on scale {scale.key!r}")
-        clean[key] = clean.get(key, 0) + _check_count(f"the count of {choice!r}", count)
+            raise RuleError(
+                "%(choice)r 不是量表 %(scale)r 的选项。", choice=choice, scale=scale.key
+            )
+        clean[key] = clean.get(key, 0) + _check_count(repr(choice), count)
     if scale.score:
         clean = {key: clean[key] for key in sorted(clean, key=int) if clean[key]}
     return clean
@@ -548,14 +563,18 @@ def _exact(scale: Scale, counts: Mapping[str, int], valid: int) -> _Exact:
 
 def _check_rule_fits(scale: Scale, rule: Rule) -> None:
     if not isinstance(rule, Rule):
-        raise RuleError(f"rule must be a Rule, not {rule!r}")
+        raise RuleError("rule 须为 Rule，而非 %(value)r。", value=rule)
     if scale.score or rule.kind != "threshold":
         return
     needed = len(scale.levels) - 1
     if len(rule.thresholds) != needed:
         raise RuleError(
-            f"the threshold rule needs {needed} thresholds for scale {scale.key!r} "
-            f"({len(scale.levels)} levels), got {len(rule.thresholds)}"
+            "量表 %(scale)r（%(levels)s 个等次）的阈值规则须有 %(needed)s 个阈值，"
+            "实有 %(got)s 个。",
+            scale=scale.key,
+            levels=len(scale.levels),
+            needed=needed,
+            got=len(rule.thresholds),
         )
 
 
@@ -667,22 +686,26 @@ class Combine:
     def __post_init__(self) -> None:
         if self.kind not in _COMBINE_KINDS:
             kinds = ", ".join(_COMBINE_KINDS)
-            raise RuleError(f"unknown combine kind {self.kind!r}; use one of: {kinds}")
+            raise RuleError(
+                "未知的合并方式 %(kind)r；可用：%(known)s。", kind=self.kind, known=kinds
+            )
         if not isinstance(self.group, str) or not self.group:
-            raise RuleError(f"combine 'group' must be a non-empty string, not {self.group!r}")
+            raise RuleError("combine 的 group 须为非空字符串，而非 %(value)r。", value=self.group)
         if self.weights is None:
             if self.kind == "weighted":
-                raise RuleError("weighted combination needs 'weights', e.g. {member: 70, ...}")
+                raise RuleError("加权合并须给出 weights，例如 {member: 70, ...}。")
             return
         if not isinstance(self.weights, Mapping) or not self.weights:
-            raise RuleError(f"combine 'weights' must be a non-empty mapping, not {self.weights!r}")
+            raise RuleError("combine 的 weights 须为非空对象，而非 %(value)r。", value=self.weights)
         for group, weight in self.weights.items():
             if not isinstance(group, str) or not group:
-                raise RuleError(f"a weighted group must be a non-empty string, not {group!r}")
+                raise RuleError("加权的组须为非空字符串，而非 %(value)r。", value=group)
             if not _is_number(weight) or not 0 < weight <= MAX_WEIGHT:  # NaN fails too
                 raise RuleError(
-                    f"the weight of group {group!r} must be a number above 0 and at most"
-                    f" {MAX_WEIGHT}, not {weight!r}"
+                    "组 %(group)r 的权重须大于 0 且不超过 %(most)s，而非 %(value)r。",
+                    group=group,
+                    most=MAX_WEIGHT,
+                    value=weight,
                 )
         weights = {group: float(weight) for group, weight in self.weights.items()}
         object.__setattr__(self, "weights", MappingProxyType(weights))
@@ -707,13 +730,13 @@ def parse_combine(data: Mapping[str, Any] | None) -> Combine:
     if isinstance(data, Combine):
         return data
     if not isinstance(data, Mapping):
-        raise RuleError(f"a combine setting must be an object (mapping), not {type(data).__name__}")
+        raise RuleError("combine 须为对象，而非 %(type)s。", type=type(data).__name__)
     _check_keys("combine", data, ("kind", "group", "weights"))
     kind = _get_str("combine", data, "kind", Combine.kind)
     group = _get_str("combine", data, "group", Combine.group)
     weights = data.get("weights")
     if weights is not None and not isinstance(weights, Mapping):
-        raise RuleError(f"combine 'weights' must be a mapping of group to weight, not {weights!r}")
+        raise RuleError("combine 的 weights 须为“组: 权重”的对象，而非 %(value)r。", value=weights)
     return Combine(kind=kind, group=group, weights=weights)
 
 
@@ -747,7 +770,7 @@ def combine(
     score scale the verdict is the band of the weighted mean, and ``median`` is None.
     """
     if not isinstance(how, Combine):
-        raise RuleError(f"how must be a Combine, not {how!r}")
+        raise RuleError("how 须为 Combine，而非 %(value)r。", value=how)
     _check_rule_fits(scale, rule)
     if how.kind == "members_only":
         member = groups.get(how.group)

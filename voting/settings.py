@@ -29,16 +29,18 @@ GROUP_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 DEFAULT_ASPECTS = ("总体评价",)
 
 
-def _obj(data: Any, what: str) -> Mapping[str, Any]:
+def _obj(data: Any, n: int | None = None) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
-        raise BadInput(f"{what} must be a JSON object.")
+        if n is not None:
+            raise BadInput("第 %(n)s 项须为 JSON 对象。", n=n)
+        raise BadInput("请求内容须为 JSON 对象。")
     return data
 
 
-def _no_extra(data: Mapping[str, Any], allowed: set[str], what: str) -> None:
+def _no_extra(data: Mapping[str, Any], allowed: set[str]) -> None:
     extra = sorted(str(k) for k in data if k not in allowed)
     if extra:
-        raise BadInput(f"Unknown field(s) in {what}: {', '.join(extra)}.")
+        raise BadInput("有未知的字段：%(names)s。", names=", ".join(extra))
 
 
 def text(value: Any, field: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
@@ -46,31 +48,33 @@ def text(value: Any, field: str, *, required: bool = True, limit: int = MAX_TEXT
     if value is None and not required:
         return ""
     if not isinstance(value, str):
-        raise BadInput(f"'{field}' must be a string.")
+        raise BadInput("“%(field)s”须为字符串。", field=field)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise BadInput(f"'{field}' is not valid text (UTF-8).") from None
+        raise BadInput("“%(field)s”不是有效的文本（UTF-8）。", field=field) from None
     value = value.strip()
     if required and not value:
-        raise BadInput(f"'{field}' must not be empty.")
+        raise BadInput("“%(field)s”不能为空。", field=field)
     if len(value) > limit:
-        raise BadInput(f"'{field}' is longer than {limit} characters.")
+        raise BadInput("“%(field)s”超过 %(limit)s 个字符。", field=field, limit=limit)
     return value
 
 
 def integer(value: Any, field: str, low: int, high: int) -> int:
     """A whole number within [low, high] (booleans are not numbers here)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BadInput(f"'{field}' must be a whole number.")
+        raise BadInput("“%(field)s”须为整数。", field=field)
     if not low <= value <= high:
-        raise BadInput(f"'{field}' must be between {low} and {high}.")
+        raise BadInput(
+            "“%(field)s”须在 %(low)s 到 %(high)s 之间。", field=field, low=low, high=high
+        )
     return value
 
 
 def flag(value: Any, field: str) -> bool:
     if not isinstance(value, bool):
-        raise BadInput(f"'{field}' must be true or false.")
+        raise BadInput("“%(field)s”须为 true 或 false。", field=field)
     return value
 
 
@@ -79,7 +83,7 @@ def group(value: Any, field: str = "group") -> str:
     if value is None:
         return "member"
     if not isinstance(value, str) or not GROUP_RE.match(value):
-        raise BadInput(f"'{field}' must be a short lowercase key such as 'member' or 'deputy'.")
+        raise BadInput("“%(field)s”须为简短的小写英文键，如 member 或 deputy。", field=field)
     return value
 
 
@@ -108,16 +112,16 @@ MEETING_FIELDS = set(MeetingSettings.__dataclass_fields__) - {"rehearsal"}
 
 def meeting_settings(data: Any) -> MeetingSettings:
     """Validate `POST /api/meetings`."""
-    data = _obj(data, "The meeting")
-    _no_extra(data, MEETING_FIELDS | {"rehearsal"}, "the meeting")
+    data = _obj(data)
+    _no_extra(data, MEETING_FIELDS | {"rehearsal"})
     if "title" not in data or "expected" not in data:
-        raise BadInput("A meeting needs a 'title' and the 'expected' number of members (应到).")
+        raise BadInput("会议须有名称（title）和应到人数（expected）。")
     try:
         scale = rules.get_scale(data.get("scale"))
         rule = rules.parse_rule(data.get("rule"))
         combine = rules.parse_combine(data.get("combine"))
     except rules.RuleError as exc:
-        raise BadInput(str(exc)) from None
+        raise BadInput(exc.template, **exc.params) from None
     group(combine.group, "combine.group")
     for key in combine.weights or {}:
         group(key, "combine.weights")
@@ -127,20 +131,22 @@ def meeting_settings(data: Any) -> MeetingSettings:
         and len(rule.thresholds) != len(scale.levels) - 1
     ):
         raise BadInput(
-            f"The threshold rule needs {len(scale.levels) - 1} thresholds for scale '{scale.key}'."
+            "量表 %(scale)s 的阈值规则须有 %(needed)s 个阈值。",
+            scale=scale.key,
+            needed=len(scale.levels) - 1,
         )
     aspects = data.get("aspects", list(DEFAULT_ASPECTS))
     if not isinstance(aspects, list) or not 1 <= len(aspects) <= 5:
-        raise BadInput("'aspects' must be a list of 1 to 5 names.")
+        raise BadInput("测评维度（aspects）须为 1 到 5 个名称的列表。")
     aspects = tuple(text(a, "aspects", limit=40) for a in aspects)
     if len(set(aspects)) != len(aspects):
-        raise BadInput("'aspects' must not repeat a name.")
+        raise BadInput("测评维度（aspects）的名称不能重复。")
     join_mode = data.get("join_mode", "cards")
     if join_mode not in ("cards", "open"):
-        raise BadInput("'join_mode' must be 'cards' or 'open'.")
+        raise BadInput("加入方式（join_mode）须为 cards 或 open。")
     quorum = data.get("quorum", 0.5)
     if isinstance(quorum, bool) or not isinstance(quorum, int | float) or not 0 <= quorum < 1:
-        raise BadInput("'quorum' must be a fraction from 0 up to (not including) 1, e.g. 0.5.")
+        raise BadInput("法定比例（quorum）须为 0 到 1 之间（不含 1）的小数，如 0.5。")
     return MeetingSettings(
         title=text(data["title"], "title", limit=MAX_TITLE),
         expected=integer(data["expected"], "expected", 1, MAX_EXPECTED),
@@ -164,8 +170,8 @@ def meeting_changes(current: Mapping[str, Any], data: Any) -> dict[str, Any]:
 
     Returns only the settings that differ from `current`, in their stored form.
     """
-    data = _obj(data, "The meeting")
-    _no_extra(data, MEETING_FIELDS, "the meeting")
+    data = _obj(data)
+    _no_extra(data, MEETING_FIELDS)
     merged = meeting_settings({**{k: current[k] for k in MEETING_FIELDS}, **data})
     clean = {k: getattr(merged, k) for k in data}
     clean = {k: list(v) if isinstance(v, tuple) else v for k, v in clean.items()}
@@ -174,8 +180,8 @@ def meeting_changes(current: Mapping[str, Any], data: Any) -> dict[str, Any]:
 
 def item_changes(data: Any) -> dict[str, str]:
     """Validate `PATCH /api/meetings/<id>/items/<item>`: any of subject, person, kind, batch."""
-    data = _obj(data, "The item")
-    _no_extra(data, {"subject", "person", "kind", "batch"}, "the item")
+    data = _obj(data)
+    _no_extra(data, {"subject", "person", "kind", "batch"})
     out: dict[str, str] = {}
     if "subject" in data:
         out["subject"] = text(data["subject"], "subject")
@@ -183,7 +189,7 @@ def item_changes(data: Any) -> dict[str, str]:
         out["person"] = text(data["person"], "person", required=False)
     if "kind" in data:
         if data["kind"] not in KINDS:
-            raise BadInput(f"'kind' must be one of {', '.join(KINDS)}.")
+            raise BadInput("kind 须为 %(kinds)s 之一。", kinds=", ".join(KINDS))
         out["kind"] = data["kind"]
     if "batch" in data:
         out["batch"] = text(data["batch"], "batch", required=False, limit=40)
@@ -192,25 +198,25 @@ def item_changes(data: Any) -> dict[str, str]:
 
 def item_order(data: Any) -> list[int]:
     """Validate `POST /api/meetings/<id>/items/order`: `{items: [every item id, in order]}`."""
-    data = _obj(data, "The request")
-    _no_extra(data, {"items"}, "the request")
+    data = _obj(data)
+    _no_extra(data, {"items"})
     ids = data.get("items")
     if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_ITEMS:
-        raise BadInput(f"'items' must be a list of 1 to {MAX_ITEMS} item ids.")
+        raise BadInput("items 须为 1 到 %(most)s 个事项编号的列表。", most=MAX_ITEMS)
     return [integer(i, "items[]", 1, 2**62) for i in ids]
 
 
 def copy_request(data: Any) -> str | None:
     """Validate `POST /api/meetings/<id>/copy`: `{title?}`."""
-    data = _obj(data, "The request")
-    _no_extra(data, {"title"}, "the request")
+    data = _obj(data)
+    _no_extra(data, {"title"})
     return text(data.get("title"), "title", required=False, limit=MAX_TITLE) or None
 
 
 def confirm_request(data: Any) -> bool:
     """Validate `POST /api/meetings/<id>/make-real`: `{confirm?}` (without it: what would go)."""
-    data = _obj(data, "The request")
-    _no_extra(data, {"confirm"}, "the request")
+    data = _obj(data)
+    _no_extra(data, {"confirm"})
     return flag(data.get("confirm", False), "confirm")
 
 
@@ -224,18 +230,18 @@ class NewItem:
 
 def new_items(data: Any) -> list[NewItem]:
     """Validate `POST /api/meetings/<id>/items`: `{items: [{subject, person, kind, batch?}]}`."""
-    data = _obj(data, "The request")
-    _no_extra(data, {"items"}, "the request")
+    data = _obj(data)
+    _no_extra(data, {"items"})
     items = data.get("items")
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_ITEMS:
-        raise BadInput(f"'items' must be a list of 1 to {MAX_ITEMS} items.")
+        raise BadInput("items 须为 1 到 %(most)s 个事项的列表。", most=MAX_ITEMS)
     out = []
     for n, item in enumerate(items, 1):
-        item = _obj(item, f"Item {n}")
-        _no_extra(item, {"subject", "person", "kind", "batch"}, f"item {n}")
+        item = _obj(item, n)
+        _no_extra(item, {"subject", "person", "kind", "batch"})
         kind = item.get("kind", "oral")
         if kind not in KINDS:
-            raise BadInput(f"Item {n}: 'kind' must be one of {', '.join(KINDS)}.")
+            raise BadInput("第 %(n)s 项：kind 须为 %(kinds)s 之一。", n=n, kinds=", ".join(KINDS))
         out.append(
             NewItem(
                 subject=text(item.get("subject"), f"items[{n}].subject"),
@@ -249,11 +255,11 @@ def new_items(data: Any) -> list[NewItem]:
 
 def card_request(data: Any) -> tuple[int, str, bool]:
     """Validate `POST /api/meetings/<id>/cards`: `{count, group?, confirm?}`."""
-    data = _obj(data, "The request")
-    _no_extra(data, {"count", "group", "confirm"}, "the request")
+    data = _obj(data)
+    _no_extra(data, {"count", "group", "confirm"})
     confirm = data.get("confirm", False)
     if not isinstance(confirm, bool):
-        raise BadInput("'confirm' must be true or false.")
+        raise BadInput("confirm 须为 true 或 false。")
     return integer(data.get("count"), "count", 1, MAX_CARDS), group(data.get("group")), confirm
 
 
@@ -268,13 +274,13 @@ class Move:
 def move(data: Any, action: str) -> Move:
     """Validate `POST /api/meetings/<id>/<action>`:
     `{items: [ids], override_quorum?, accept_unreachable?, seconds?}`."""
-    data = _obj(data, "The request")
+    data = _obj(data)
     opening = {"items", "override_quorum", "accept_unreachable", "seconds"}
     allowed = opening if action == "open" else {"items"}
-    _no_extra(data, allowed, "the request")
+    _no_extra(data, allowed)
     ids = data.get("items")
     if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_ITEMS:
-        raise BadInput(f"'items' must be a list of 1 to {MAX_ITEMS} item ids.")
+        raise BadInput("items 须为 1 到 %(most)s 个事项编号的列表。", most=MAX_ITEMS)
     ids = tuple(integer(i, "items[]", 1, 2**62) for i in ids)
     seconds = data.get("seconds")
     return Move(
@@ -307,37 +313,37 @@ def votes(data: Any) -> list[Vote]:
     decided inside the transaction that records the votes.
     """
     if not isinstance(data, Mapping):
-        raise BadInput("A vote must be an object with a list 'votes'.", "bad_payload")
+        raise BadInput("投票须为含 votes 列表的对象。", "bad_payload")
     if set(data) - {"votes"}:
-        raise BadInput("A vote has only the field 'votes'.", "bad_payload")
+        raise BadInput("投票只有 votes 一个字段。", "bad_payload")
     entries = data.get("votes")
     if not isinstance(entries, list) or not entries:
-        raise BadInput("'votes' must be a non-empty list.", "bad_payload")
+        raise BadInput("votes 须为非空列表。", "bad_payload")
     if len(entries) > MAX_VOTES:
-        raise BadInput(f"At most {MAX_VOTES} votes can be sent at once.", "too_large")
+        raise BadInput("一次最多提交 %(most)s 票。", "too_large", most=MAX_VOTES)
     out: list[Vote] = []
     seen: set[tuple[int, int]] = set()
     ballots: set[str] = set()
     for entry in entries:
         if not isinstance(entry, Mapping) or not VOTE_FIELDS.issuperset(entry):
-            raise BadInput("Each vote is {item, choice, ballot, aspect?, comment?}.", "bad_payload")
+            raise BadInput("每一票为 {item, choice, ballot, aspect?, comment?}。", "bad_payload")
         item, aspect = entry.get("item"), entry.get("aspect", 0)
         if isinstance(item, bool) or not isinstance(item, int) or not 0 < item < 2**62:
-            raise BadInput("'item' must be an item id.", "bad_payload")
+            raise BadInput("item 须为事项编号。", "bad_payload")
         if isinstance(aspect, bool) or not isinstance(aspect, int) or not 0 <= aspect < 5:
-            raise BadInput("'aspect' must be 0 to 4.", "bad_payload")
+            raise BadInput("aspect 须为 0 到 4。", "bad_payload")
         choice = entry.get("choice")
         if isinstance(choice, int) and not isinstance(choice, bool):
             choice = str(choice)
         if not isinstance(choice, str) or not 0 < len(choice) <= 32:
-            raise BadInput("'choice' must be one option of the scale.", "bad_choice")
+            raise BadInput("choice 须为量表的一个选项。", "bad_choice")
         ballot = _ballot_id(entry.get("ballot"))
         if (item, aspect) in seen or ballot in ballots:
-            raise BadInput("One vote per item, each with its own ballot id.", "bad_payload")
+            raise BadInput("每个事项只投一票，每票的 ballot 各不相同。", "bad_payload")
         try:
             comment = text(entry.get("comment"), "comment", required=False, limit=MAX_COMMENT)
         except BadInput as exc:
-            raise BadInput(exc.message, "bad_comment") from None
+            raise BadInput(exc.template, "bad_comment", **exc.params) from None
         seen.add((item, aspect))
         ballots.add(ballot)
         out.append(Vote(item, aspect, choice, ballot, comment))
@@ -357,7 +363,7 @@ def _ballot_id(value: Any) -> str:
         value = value.lower()
         if UUID4_RE.fullmatch(value):
             return value
-    raise BadInput("'ballot' must be a random UUID (version 4).", "bad_payload")
+    raise BadInput("ballot 须为随机的 UUID（第 4 版）。", "bad_payload")
 
 
 @dataclass(frozen=True)
@@ -371,15 +377,15 @@ def paper_entry(data: Any) -> PaperEntry:
     """Validate `POST /api/meetings/<id>/items/<item>/paper`: `{counts: {choice: n}, aspect?,
     group?}` — the paper ballots (补录) of one item, aspect and group. Whether the choices are
     on the meeting's scale is decided by the store."""
-    data = _obj(data, "The request")
-    _no_extra(data, {"counts", "aspect", "group"}, "the request")
+    data = _obj(data)
+    _no_extra(data, {"counts", "aspect", "group"})
     counts = data.get("counts")
     if not isinstance(counts, Mapping) or not 1 <= len(counts) <= 101:
-        raise BadInput("'counts' must be an object {option: number of paper ballots}.")
+        raise BadInput("counts 须为对象 {选项: 纸质票数}。")
     clean = {}
     for key, n in counts.items():
         if not isinstance(key, str) or not 0 < len(key) <= 32:
-            raise BadInput("Each key of 'counts' must be an option of the scale.")
+            raise BadInput("counts 的每个键须为量表的选项。")
         clean[key] = integer(n, f"counts.{key}", 0, MAX_EXPECTED)
     return PaperEntry(
         counts=clean,
@@ -399,13 +405,13 @@ class FollowupChange:
 def followup_change(data: Any) -> FollowupChange:
     """Validate `PUT /api/meetings/<id>/followups/<item>`: `{status?, due?, notes?}`; `due` is
     "YYYY-MM-DD" or null (no date)."""
-    data = _obj(data, "The follow-up")
-    _no_extra(data, {"status", "due", "notes"}, "the follow-up")
+    data = _obj(data)
+    _no_extra(data, {"status", "due", "notes"})
     if not data:
-        raise BadInput("Give 'status', 'due' or 'notes'.")
+        raise BadInput("请给出 status、due 或 notes。")
     status = data.get("status")
     if "status" in data and status not in FOLLOWUP_STATUSES:
-        raise BadInput(f"'status' must be one of {', '.join(FOLLOWUP_STATUSES)}.")
+        raise BadInput("status 须为 %(known)s 之一。", known=", ".join(FOLLOWUP_STATUSES))
     due, clear_due = None, False
     if "due" in data:
         if data["due"] is None:
@@ -417,7 +423,7 @@ def followup_change(data: Any) -> FollowupChange:
                     raise ValueError
                 date.fromisoformat(due)
             except ValueError:
-                raise BadInput("'due' must be a date YYYY-MM-DD, or null.") from None
+                raise BadInput("due 须为日期 YYYY-MM-DD 或 null。") from None
     notes = None
     if "notes" in data:
         notes = text(data["notes"], "notes", required=False, limit=MAX_NOTES)

@@ -9,16 +9,38 @@ Handlers raise a `CepingError` (voting.errors) and do not catch it to translate 
 - an HTTP error of Flask or Werkzeug (no such route, wrong method, body too large, CSRF) under
   /api answers in the same JSON;
 - a Socket.IO event's ack is `{"ok": false, "error": code, "message": text, ...}` (`ack`).
+
+The message is translated here, once, into the request's language (Flask-Babel's locale: the
+language cookie, which a Socket.IO connection's handshake carries too): `say` looks the Chinese
+template up in the catalogue and fills in its parameters.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
-from voting.errors import CepingError, NotFound, TooManyAttempts
+from voting.errors import N_, CepingError, NotFound, TooManyAttempts, fill
+
+#: What an HTTP error of Flask or Werkzeug says under /api, by status.
+_HTTP_MESSAGES: Mapping[int, str] = {
+    400: N_("请求有误。"),
+    401: N_("需要登录或管理令牌。"),
+    403: N_("无权执行此操作。"),
+    404: N_("请求的地址不存在。"),
+    405: N_("此地址不支持该请求方法。"),
+    408: N_("请求超时。"),
+    413: N_("请求内容过大。"),
+    415: N_("不支持该内容类型。"),
+    429: N_("请求过于频繁，请稍后再试。"),
+    500: N_("服务器内部错误。"),
+    503: N_("服务暂不可用，请稍后再试。"),
+}
 
 
 def register(app: Flask) -> None:
@@ -27,9 +49,19 @@ def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http)
 
 
+def say(template: str, params: Mapping[str, Any] | None = None) -> str:
+    """The template in the request's language with `params` filled in."""
+    return fill(gettext(template), params or {})
+
+
+def told(exc: CepingError) -> dict[str, Any]:
+    """The refusal's answer, its message in the request's language."""
+    return {**exc.answer(), "message": say(exc.template, exc.params)}
+
+
 def ack(exc: CepingError) -> dict[str, Any]:
     """A Socket.IO event's answer to a refusal."""
-    return {"ok": False, **exc.answer()}
+    return {"ok": False, **told(exc)}
 
 
 def _json(status: int, told: dict[str, Any], headers: dict[str, str]) -> Response:
@@ -45,12 +77,12 @@ def _under_api() -> bool:
 
 def _refused(exc: CepingError) -> Any:
     if _under_api():
-        return _json(exc.status, exc.answer(), exc.headers())
+        return _json(exc.status, told(exc), exc.headers())
     if isinstance(exc, NotFound):
         return render_template("not_found.html"), 404
     if isinstance(exc, TooManyAttempts):
         return render_template("too_many.html", seconds=exc.retry_after), 429, exc.headers()
-    page = default_exceptions.get(exc.status, InternalServerError)(exc.message)
+    page = default_exceptions.get(exc.status, InternalServerError)(say(exc.template, exc.params))
     return page.get_response()
 
 
@@ -62,5 +94,9 @@ def _http(exc: HTTPException) -> Any:
     headers: dict[str, str] = {}
     if exc.code == 405:
         headers["Allow"] = ", ".join(getattr(exc, "valid_methods", None) or ())
-    told = {"error": code, "message": exc.description or exc.name}
-    return _json(exc.code or 500, told, headers)
+    if isinstance(exc, CSRFError):
+        template: str | None = N_("CSRF 令牌缺失或无效，请刷新页面。")
+    else:
+        template = _HTTP_MESSAGES.get(exc.code or 500)
+    message = say(template) if template else exc.description or exc.name
+    return _json(exc.code or 500, {"error": code, "message": message}, headers)

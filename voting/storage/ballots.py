@@ -16,12 +16,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from voting import rules
-from voting.errors import Refused
+from voting.errors import N_, Refused
 from voting.records import PaperEntered
 from voting.settings import PaperEntry, Vote
 from voting.storage.audit import append_audit
 from voting.storage.rows import choice_counts, counted_group, item_of, items_of, meeting_row
 from voting.writer import Writer
+
+# Why paper ballots cannot be entered, by the item's state.
+_NOT_CLOSED = {
+    "draft": N_("只有已结束、尚未揭晓的事项才能录入纸质票；第 %(item)s 项尚未开始测评。"),
+    "open": N_("只有已结束、尚未揭晓的事项才能录入纸质票；第 %(item)s 项正在测评。"),
+    "revealed": N_("只有已结束、尚未揭晓的事项才能录入纸质票；第 %(item)s 项已揭晓。"),
+}
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,7 @@ def cast_votes(
     known = Known() if known is None else known
     card = known.card(conn, card_id)
     if card is None or card.revoked:
-        raise Refused("revoked", "This card is not valid any more; ask the secretary.")
+        raise Refused("revoked", "此测评卡已失效，请联系工作人员。")
     m = known.meeting(conn, card.meeting_id)
     named = None if m.secret else card_id
     choices: list[str] = []
@@ -112,16 +119,18 @@ def cast_votes(
     for v in votes:
         state = m.items.get(v.item)
         if state is None:
-            raise Refused("unknown_item", f"Item {v.item} is not part of this meeting.", v.item)
+            raise Refused("unknown_item", "第 %(item)s 项不属于本次会议。", v.item)
         if state != "open":
-            raise Refused("not_open", f"Voting on item {v.item} is not open.", v.item)
+            raise Refused("not_open", "第 %(item)s 项未在测评中。", v.item)
         if v.aspect >= m.aspects:
-            raise Refused("bad_aspect", f"Item {v.item} has no aspect {v.aspect}.", v.item)
+            raise Refused(
+                "bad_aspect", "第 %(item)s 项没有第 %(aspect)s 个维度。", v.item, aspect=v.aspect
+            )
         if v.choice not in keys:
             keys[v.choice] = m.scale.choice_key(v.choice)
         key = keys[v.choice]
         if key is None:
-            raise Refused("bad_choice", f"'{v.choice}' is not an option here.", v.item)
+            raise Refused("bad_choice", "“%(choice)s”不是此处的选项。", v.item, choice=v.choice)
         choices.append(key)
     if _cast_new(conn, votes, choices, card.grp, card_id, named):
         statuses = ["recorded"] * len(votes)
@@ -206,9 +215,7 @@ def _cast_one(
                 (v.ballot, v.item, v.aspect, grp, choice, named),
             )
         except sqlite3.IntegrityError:  # the job's savepoint takes the `voted` row back
-            raise Refused(
-                "ballot_taken", "This ballot id is already used; reload the page.", v.item
-            ) from None
+            raise Refused("ballot_taken", "此选票编号已被使用，请刷新页面。", v.item) from None
         return "recorded"
     ballot = conn.execute(
         "SELECT item_id, aspect, choice, card_id FROM ballots WHERE id = ?", (v.ballot,)
@@ -219,12 +226,12 @@ def _cast_one(
         and (named is None or ballot["card_id"] == card_id)
     )
     if not mine:
-        raise Refused("already_voted", f"This card has already voted on item {v.item}.", v.item)
+        raise Refused("already_voted", "此测评卡已对第 %(item)s 项投过票。", v.item)
     if ballot["choice"] == choice:
         return "unchanged"
     if not allow_change:
         raise Refused(
-            "change_not_allowed", f"This meeting does not allow changing a vote (item {v.item}).",
+            "change_not_allowed", "本次会议不允许改票（第 %(item)s 项）。",
             v.item,
         )  # fmt: skip
     conn.execute("UPDATE ballots SET choice = ? WHERE id = ?", (choice, v.ballot))
@@ -258,12 +265,7 @@ def enter_paper(
     m = meeting_row(conn, meeting_id)
     row = item_of(conn, meeting_id, item_id)
     if row["state"] != "closed":
-        raise Refused(
-            "not_closed",
-            f"Paper ballots can be entered only for a closed item that is not yet"
-            f" revealed; item {item_id} is {row['state']}.",
-            item_id,
-        )
+        raise Refused("not_closed", _NOT_CLOSED.get(row["state"], _NOT_CLOSED["open"]), item_id)
     counts = _paper_choices(conn, m, item_id, entry)
     _check_paper_total(conn, m, item_id, entry, sum(counts.values()))
     where = (item_id, entry.aspect, entry.group)
@@ -294,16 +296,18 @@ def _paper_choices(
     """The entry's counts by choice key, once its aspect, group and choices are checked."""
     scale = rules.get_scale(m["scale"])
     if entry.aspect >= len(json.loads(m["aspects"])):
-        raise Refused("bad_aspect", f"Item {item_id} has no aspect {entry.aspect}.")
+        raise Refused(
+            "bad_aspect", "第 %(n)s 项没有第 %(aspect)s 个维度。", n=item_id, aspect=entry.aspect
+        )
     groups = {r[0] for r in conn.execute(
         "SELECT DISTINCT grp FROM cards WHERE meeting_id = ?", (m["id"],)
     )} | {counted_group(m)}  # fmt: skip
     if entry.group not in groups:
-        raise Refused("bad_group", f"This meeting has no group '{entry.group}'.")
+        raise Refused("bad_group", "本次会议没有“%(group)s”组。", group=entry.group)
     counts: dict[str, int] = {}
     for key, n in entry.counts.items():
         if not scale.is_valid_choice(key):
-            raise Refused("bad_choice", f"'{key}' is not an option here.", item_id)
+            raise Refused("bad_choice", "“%(choice)s”不是此处的选项。", item_id, choice=key)
         clean = str(int(key)) if scale.score else key
         counts[clean] = counts.get(clean, 0) + n
     return counts
@@ -318,17 +322,18 @@ def _check_paper_total(
         (item_id, entry.aspect, entry.group),
     ).fetchone()[0]
     if entry.group == counted_group(m):
-        most, whom = m["expected"], "应到 (expected)"
+        most = m["expected"]
+        template = N_("手机票 %(phone)s 张加纸质票 %(paper)s 张，将超过应到人数 %(most)s。")
     else:
         most = conn.execute(
             "SELECT count(*) FROM cards WHERE meeting_id = ? AND grp = ?",
             (m["id"], entry.group),
         ).fetchone()[0]
-        whom = f"cards of group '{entry.group}'"
+        template = N_(
+            "手机票 %(phone)s 张加纸质票 %(paper)s 张，将超过“%(group)s”组的 %(most)s 张测评卡。"
+        )
     if electronic + on_paper > most:
         raise Refused(
-            "too_many",
-            f"{electronic} ballots by phone and {on_paper} on paper would be"
-            f" more than the {most} {whom}.",
-            item_id,
-        )
+            "too_many", template, item_id,
+            phone=electronic, paper=on_paper, most=most, group=entry.group,
+        )  # fmt: skip

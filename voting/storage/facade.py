@@ -262,7 +262,7 @@ class Store:
         """A phone uses a card: refuse, or admit it (binding the device and checking in)."""
         card = self.card(token)
         if card is None:
-            raise NotFound("This card is not valid.")
+            raise NotFound("此测评卡无效。")
         decision = cards.admit(
             revoked=bool(card["revoked"]),
             bound_device=card["device"],

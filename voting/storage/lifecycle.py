@@ -64,15 +64,13 @@ def make_real(conn: sqlite3.Connection, meeting_id: int, confirm: bool) -> Disca
     Without `confirm` nothing changes: `Refused` (409) says what would be discarded."""
     m = meeting_row(conn, meeting_id)
     if not m["rehearsal"]:
-        raise Refused("not_rehearsal", f"Meeting {meeting_id} is already the real sitting.")
+        raise Refused("not_rehearsal", "会议 %(meeting)s 已是正式测评。", meeting=meeting_id)
     counts = discarded(conn, meeting_id)
     if not confirm:
         raise Unconfirmed(
             "confirm_make_real",
-            "Turning the rehearsal real discards {ballots} ballots, {comments} comments,"
-            " {paper} paper entries and {followups} follow-ups; send confirm: true.".format(
-                **counts
-            ),
+            "转为正式测评将作废 %(ballots)s 张选票、%(comments)s 条意见、%(paper)s 条纸质票记录和"
+            " %(followups)s 条整改记录；确认请附 confirm: true。",
             cast(dict[str, int], counts),
         )
     _discard(conn, meeting_id)
@@ -111,7 +109,7 @@ def check_deletable(conn: sqlite3.Connection, meeting_id: int) -> sqlite3.Row:
     ):
         raise Refused(
             "has_results",
-            "A real meeting whose items were opened is never deleted; archive it instead.",
+            "已开始过测评的正式会议不能删除，只能归档。",
         )
     return m
 
@@ -138,7 +136,7 @@ def set_archived(conn: sqlite3.Connection, meeting_id: int, archived: bool) -> N
     """Hide a real meeting with results from the list (or show it again). Audit-logged."""
     m = meeting_row(conn, meeting_id)
     if m["rehearsal"]:
-        raise Refused("rehearsal", "A rehearsal is deleted or turned real, not archived.")
+        raise Refused("rehearsal", "演练只能删除或转为正式测评，不能归档。")
     if (
         archived
         and not conn.execute(
@@ -146,7 +144,7 @@ def set_archived(conn: sqlite3.Connection, meeting_id: int, archived: bool) -> N
             (meeting_id,),
         ).fetchone()
     ):
-        raise Refused("no_results", "Only a meeting with results is archived; delete it instead.")
+        raise Refused("no_results", "只有已有结果的会议才能归档；此会议可以删除。")
     if bool(m["archived"]) != archived:
         conn.execute("UPDATE meetings SET archived = ? WHERE id = ?", (int(archived), meeting_id))
         append_audit(conn, meeting_id, "archive" if archived else "unarchive", {})

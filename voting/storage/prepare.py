@@ -140,7 +140,7 @@ def edit_item(
     conn: sqlite3.Connection, meeting_id: int, item_id: int, changes: Mapping[str, str]
 ) -> Item:
     """Change an item's subject, person, kind or batch; only while it is in draft."""
-    row = _draft_item(conn, meeting_id, item_id, "changed")
+    row = _draft_item(conn, meeting_id, item_id)
     if changes:
         assignments = ", ".join(f"{k} = ?" for k in changes)  # keys from a fixed set
         conn.execute(f"UPDATE items SET {assignments} WHERE id = ?", (*changes.values(), row["id"]))
@@ -150,7 +150,7 @@ def edit_item(
 
 def delete_item(conn: sqlite3.Connection, meeting_id: int, item_id: int) -> None:
     """Remove an item that was never opened."""
-    row = _draft_item(conn, meeting_id, item_id, "deleted")
+    row = _draft_item(conn, meeting_id, item_id)
     conn.execute("UPDATE followups SET carried_from = NULL WHERE carried_from = ?",
                  (row["id"],))  # fmt: skip
     conn.execute("DELETE FROM followups WHERE item_id = ?", (row["id"],))
@@ -168,21 +168,21 @@ def order_items(conn: sqlite3.Connection, meeting_id: int, ids: Sequence[int]) -
         )
     ]
     if sorted(have) != sorted(ids) or len(set(ids)) != len(ids):
-        raise Refused("bad_order", "Name every item of the meeting exactly once.")
+        raise Refused("bad_order", "须将会议的每个事项恰好列出一次。")
     for position, item_id in enumerate(ids, 1):
         conn.execute("UPDATE items SET position = ? WHERE id = ?", (position, item_id))
     append_audit(conn, meeting_id, "order_items", {"items": list(ids)})
     return list(ids)
 
 
-def _draft_item(conn: sqlite3.Connection, meeting_id: int, item_id: int, verb: str) -> sqlite3.Row:
+def _draft_item(conn: sqlite3.Connection, meeting_id: int, item_id: int) -> sqlite3.Row:
     row: sqlite3.Row | None = conn.execute(
         "SELECT * FROM items WHERE id = ? AND meeting_id = ?", (item_id, meeting_id)
     ).fetchone()
     if row is None:
-        raise NotFound(f"Meeting {meeting_id} has no item {item_id}.")
+        raise NotFound("会议 %(meeting)s 没有第 %(item)s 项。", meeting=meeting_id, item=item_id)
     if row["state"] != "draft":
-        raise Refused("not_draft", f"Item {item_id} has been opened: it cannot be {verb}.", item_id)
+        raise Refused("not_draft", "第 %(item)s 项已开始过测评，不能再修改或删除。", item_id)
     return row
 
 
@@ -228,7 +228,7 @@ def join(conn: sqlite3.Connection, join_key: str, device: str) -> Card:
     """Open join mode: the card this device already holds, or a fresh one up to 应到."""
     m = conn.execute("SELECT * FROM meetings WHERE join_key = ?", (join_key,)).fetchone()
     if m is None or m["join_mode"] != "open":
-        raise NotFound("This join link is not valid.")
+        raise NotFound("此加入链接无效。")
     held = conn.execute(
         "SELECT * FROM cards WHERE meeting_id = ? AND device = ? AND revoked = 0",
         (m["id"], device),
@@ -239,7 +239,7 @@ def join(conn: sqlite3.Connection, join_key: str, device: str) -> Card:
         "SELECT count(*) FROM cards WHERE meeting_id = ? AND origin = 'join'", (m["id"],)
     ).fetchone()[0]
     if joined >= m["expected"]:
-        raise Refused("full", "Every place in this meeting is taken; ask the secretary.")
+        raise Refused("full", "本次会议名额已满，请联系工作人员。")
     (new,) = issue_cards(conn, m["id"], 1, "member", "join")
     conn.execute("UPDATE cards SET device = ?, present = 1 WHERE token = ?", (device, new["token"]))
     card = conn.execute("SELECT * FROM cards WHERE token = ?", (new["token"],)).fetchone()
@@ -252,7 +252,9 @@ def set_card(conn: sqlite3.Connection, meeting_id: int, number: int, action: str
         "SELECT * FROM cards WHERE meeting_id = ? AND number = ?", (meeting_id, number)
     ).fetchone()
     if row is None:
-        raise NotFound(f"Meeting {meeting_id} has no card number {number}.")
+        raise NotFound(
+            "会议 %(meeting)s 没有 %(number)s 号测评卡。", meeting=meeting_id, number=number
+        )
     if action == "release":
         conn.execute("UPDATE cards SET device = NULL WHERE id = ?", (row["id"],))
     else:

@@ -111,7 +111,7 @@ def phone_state(conn: sqlite3.Connection, card_id: int) -> PhoneState:
     """What one phone sees: the open items, the options, and what this card has voted on."""
     card = conn.execute("SELECT * FROM cards WHERE id = ?", (card_id,)).fetchone()
     if card is None:
-        raise NotFound("There is no such card.")
+        raise NotFound("没有这张测评卡。")
     m = meeting_row(conn, card["meeting_id"])
     items = open_items(conn, m["id"])
     voted = conn.execute(

@@ -34,10 +34,10 @@ def dumps(value: Any) -> str:
 
 def meeting_row(conn: sqlite3.Connection, meeting_id: int) -> sqlite3.Row:
     if meeting_id not in SQLITE_INTS:
-        raise NotFound(f"There is no meeting {meeting_id}.")
+        raise NotFound("没有编号为 %(meeting)s 的会议。", meeting=meeting_id)
     row = conn.execute("SELECT * FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
     if row is None:
-        raise NotFound(f"There is no meeting {meeting_id}.")
+        raise NotFound("没有编号为 %(meeting)s 的会议。", meeting=meeting_id)
     return row
 
 
@@ -48,7 +48,7 @@ def item_of(conn: sqlite3.Connection, meeting_id: int, item_id: int) -> sqlite3.
         "SELECT * FROM items WHERE id = ? AND meeting_id = ?", (item_id, meeting_id)
     ).fetchone()
     if row is None:
-        raise NotFound(f"Meeting {meeting_id} has no item {item_id}.")
+        raise NotFound("会议 %(meeting)s 没有第 %(item)s 项。", meeting=meeting_id, item=item_id)
     return row
 
 
