@@ -419,7 +419,7 @@
         row,
         el("div", "bar-label", o.label),
         add(el("div", "bar-track"), fill),
-        add(el("div", "bar-nums"), count, el("span", "bar-unit", T.votes), el("span", "bar-share", pct(o.share)))
+        add(el("div", "bar-nums"), count, el("span", "bar-unit", o.count === 1 ? T.vote : T.votes), el("span", "bar-share", pct(o.share)))
       );
       add(chart, row);
     });
