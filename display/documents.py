@@ -28,6 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from display import reportdata
 from display.builder import KINDS, Builder, Job
 from voting.context import Ceping
 from voting.signals import cards_changed, items_moved, records_changed
@@ -250,11 +251,9 @@ class Documents:
         return data.meeting["title"], {"report": data, "today": today}
 
     def _results(self, store: Store, meeting_id: int, today: date) -> Any:
-        """What the report and the letters show (`display.report.collect`), read once for both:
+        """What the report and the letters show (`display.reportdata.collect`), read once for both:
         counting a meeting's ballots is the costly read (some 50 ms for 30 items of 3,000
         ballots), and a change makes both documents new at once."""
-        from display import report  # matplotlib and fpdf2 come with it: not before a document
-
         stamp = (
             self.versions[(meeting_id, "report")],
             self.versions[(meeting_id, "letters")],
@@ -263,7 +262,7 @@ class Documents:
         kept = self._read.get(meeting_id)
         if kept is not None and kept[0] == stamp:
             return kept[1]
-        data = report.collect(store, meeting_id, today)
+        data = reportdata.collect(store, meeting_id, today)
         self._read[meeting_id] = (stamp, data)
         return data
 

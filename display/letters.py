@@ -22,12 +22,12 @@ from display.pdf import (
     Document,
     chinese_date,
     head_style,
-    meeting_date,
     paper_count,
     percent,
     rank_text,
 )
-from display.report import STATUS, Report, collect, first, ranked
+from display.report import STATUS
+from display.reportdata import Report, collect, first, meeting_date, ranked
 from voting.results import add_months
 from voting.storage import Store
 
@@ -41,7 +41,7 @@ def build(store: Store, meeting_id: int, today: date | None = None) -> bytes:
 
 
 def render(report: Report, today: date) -> bytes:
-    """The letters from what `display.report.collect` read (no database needed)."""
+    """The letters from what `display.reportdata.collect` read (no database needed)."""
     m, r = report.meeting, report.results
     pdf = Document(numbered=False, text=report.text())
     pdf.set_auto_page_break(False)

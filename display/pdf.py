@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from fpdf import FPDF
@@ -104,14 +104,6 @@ def head_style() -> FontFace:
 def percent(value: float | None) -> str:
     """A share or a rate as the results API gives it, in percent with 2 decimals."""
     return "—" if value is None else f"{value:.2f}%"
-
-
-def meeting_date(meeting: Mapping[str, Any]) -> date:
-    """The day of the meeting (when it was created), in the server's time zone."""
-    try:
-        return datetime.fromisoformat(meeting["created_at"]).astimezone().date()
-    except (TypeError, ValueError, KeyError):
-        return date.today()
 
 
 def chinese_date(day: date) -> str:
