@@ -34,10 +34,9 @@ class OnePayload(Namespace):
 
     def trigger_event(self, event: str, *args: Any) -> Any:
         # args: the connection's sid, then what the client sent
-        handled = hasattr(self, f"on_{event}") and event not in ("connect", "disconnect")
-        if not handled:
+        handler = getattr(self, f"on_{event}", None)
+        if handler is None or event in ("connect", "disconnect"):
             return super().trigger_event(event, *args)
-        handler = getattr(self, f"on_{event}")
 
         def answered(*payload: Any) -> Any:
             # inside the event's request context: the refusal is told in the page's language
@@ -100,12 +99,12 @@ class VoterNamespace(OnePayload):
         `{"ok": false, "error", "message", "item"?}`. Hears: this card's other tabs get `state`;
         the console and projector get turnout, coalesced (never one push per vote).
         """
-        app = ceping()
-        held = app.voters.card_of(sid())
+        app, connection = ceping(), sid()
+        held = app.voters.card_of(connection)
         if held is None:
             raise _not_connected()
         card_id, _ = held
-        statuses = app.store.cast(card_id, settings.votes(data), origin=sid())
+        statuses = app.store.cast(card_id, settings.votes(data), origin=connection)
         return {"ok": True, "votes": statuses}
 
 

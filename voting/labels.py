@@ -19,12 +19,7 @@ from flask import has_request_context
 from flask_babel import get_locale, gettext
 
 from voting import wording
-
-
-def N_(text: str) -> str:
-    """Mark `text` for the catalog (pybabel's default keyword) without translating it here."""
-    return text
-
+from voting.errors import N_
 
 #: Every label the app itself makes: msgids of the English catalog.
 LABELS: tuple[str, ...] = (
