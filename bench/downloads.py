@@ -27,11 +27,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
-import signal
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -41,7 +38,6 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.load import (
-    RESULTS,
     TOKEN,
     Pinning,
     Run,
@@ -51,6 +47,8 @@ from bench.load import (
     now,
     percentile,
     raise_file_limit,
+    run_folder,
+    write_report,
 )
 
 DOCUMENTS = ("report", "letters", "cards")
@@ -248,8 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     pinning.pin_generator()
     raise_file_limit()
     print(f"downloads benchmark: {args.phones:,} phones, {args.mode}, {pinning.describe()}")
-    folder = Path(tempfile.mkdtemp(prefix="ceping-downloads-", dir=args.dir))
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    folder = run_folder("downloads", args.dir)
     report: dict[str, Any] = {"config": vars(args), "machine": {"pinning": pinning.describe()}}
     try:
         report.update(asyncio.run(run_app(args, folder, pinning)))
@@ -262,9 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     if "downloads" in report:
         print()
         print(table(report))
-    path = Path(args.json) if args.json else RESULTS / f"downloads-{args.phones}-{args.mode}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    path = write_report(report, args.json, f"downloads-{args.phones}-{args.mode}")
     print(f"\nwritten: {path}")
     for problem in problems:
         print(f"FAIL {problem}")

@@ -931,8 +931,7 @@ def main(argv: list[str] | None = None) -> int:
         f"open files {limit:,}",
         flush=True,
     )
-    folder = Path(tempfile.mkdtemp(prefix="ceping-load-", dir=args.dir))
-    signal.signal(signal.SIGTERM, _terminated)
+    folder = run_folder("load", args.dir)
     try:
         for kind in ("app",) if args.skip_bare else ("app", "bare"):
             sub = folder / kind
@@ -955,9 +954,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(report))
     print()
-    path = Path(args.json) if args.json else RESULTS / f"load-{args.phones}-{args.mode}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    path = write_report(report, args.json, f"load-{args.phones}-{args.mode}")
     print(f"written: {path}  ({report['seconds']} s)")
     for problem in problems:
         print(f"FAIL {problem}")
@@ -967,6 +964,21 @@ def main(argv: list[str] | None = None) -> int:
 
 def _terminated(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)  # unwinds through the `finally` that stops the servers
+
+
+def run_folder(name: str, where: str | None) -> Path:
+    """A new folder for one run's servers and logs (under `where`, if given); from now on a
+    SIGTERM unwinds through the `finally` that stops them."""
+    signal.signal(signal.SIGTERM, _terminated)
+    return Path(tempfile.mkdtemp(prefix=f"ceping-{name}-", dir=where))
+
+
+def write_report(report: dict[str, Any], given: str | None, name: str) -> Path:
+    """Write a run's report as JSON to `given`, else to bench/results/<name>.json."""
+    path = Path(given) if given else RESULTS / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    return path
 
 
 def _cpu_model() -> str | None:

@@ -33,10 +33,8 @@ import contextlib
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
-import tempfile
 import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -56,9 +54,9 @@ from bench.load import (
     now,
     proc_stats,
     raise_file_limit,
+    run_folder,
+    write_report,
 )
-
-RESULTS = ROOT / "bench" / "results"
 
 
 class Soak:
@@ -324,8 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{pinning.describe()}",
         flush=True,
     )
-    folder = Path(tempfile.mkdtemp(prefix="ceping-soak-", dir=args.dir))
-    signal.signal(signal.SIGTERM, lambda s, f: (_ for _ in ()).throw(SystemExit(128 + s)))
+    folder = run_folder("soak", args.dir)
     started = now()
     try:
         report = asyncio.run(soak(args, folder, pinning))
@@ -355,9 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"errors:            {sum(report['errors'].values())}")
     for kind, n in report["errors"].items():
         print(f"  {n:6,}  {kind}: {report.get('error_examples', {}).get(kind, '')}")
-    path = Path(args.json) if args.json else RESULTS / f"soak-{args.phones}-{args.mode}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    path = write_report(report, args.json, f"soak-{args.phones}-{args.mode}")
     print(f"written: {path}  ({report['seconds']} s)")
     print("soak: PASS" if not failed else "soak: FAIL")
     return 0 if not failed else 1
