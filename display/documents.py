@@ -30,6 +30,7 @@ from typing import Any
 
 from display import reportdata
 from display.builder import KINDS, Builder, Job
+from voting import clock
 from voting.context import Ceping
 from voting.signals import cards_changed, items_moved, records_changed
 from voting.storage import Store
@@ -166,7 +167,7 @@ class Documents:
     def current(self, key: Key) -> Copy | None:
         copy = self.copies.get(key)
         version = self.versions[(key[0], key[1])]
-        if copy and copy.version == version and copy.day == date.today().isoformat():
+        if copy and copy.version == version and copy.day == clock.today().isoformat():
             return copy if copy.path.exists() else None
         return None
 
@@ -194,7 +195,7 @@ class Documents:
 
     def _build(self, key: Key, group: str | None, card_base: str | None) -> Copy:
         meeting_id, kind, variant = key
-        version, today = self.versions[(meeting_id, kind)], date.today()
+        version, today = self.versions[(meeting_id, kind)], clock.today()
         pending = _Building(self.runtime.event())
         self._building[key] = pending
         try:

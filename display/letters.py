@@ -28,6 +28,7 @@ from display.pdf import (
 )
 from display.report import STATUS
 from display.reportdata import Report, collect, first, meeting_date, ranked
+from voting import clock
 from voting.results import add_months
 from voting.storage import Store
 
@@ -36,7 +37,7 @@ BOTTOM = 262  # mm: below this a page has room only for its closing lines
 
 def build(store: Store, meeting_id: int, today: date | None = None) -> bytes:
     """The letters of a meeting as PDF bytes (one page per closed or revealed item)."""
-    today = today or date.today()
+    today = today or clock.today()
     return render(collect(store, meeting_id, today, history=False), today)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from voting import clock
 from voting.storage import Store
 
 MAX_TREND_MEETINGS = 6  # the latest earlier meetings shown beside this one
@@ -116,4 +117,4 @@ def meeting_date(meeting: Mapping[str, Any]) -> date:
     try:
         return datetime.fromisoformat(meeting["created_at"]).astimezone().date()
     except (TypeError, ValueError, KeyError):
-        return date.today()
+        return clock.today()

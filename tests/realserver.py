@@ -40,6 +40,7 @@ class Server:
         self.url = f"{scheme}://127.0.0.1:{self.port}"
         self.verify = verify
         self.log = instance / f"server-{mode}.log"
+        self.clock_file = (env or {}).get("CEPING_CLOCK_FILE")
         env = {**os.environ, "CEPING_INSTANCE": str(instance), "CEPING_ADMIN_TOKEN": TOKEN,
                **(env or {})}  # fmt: skip
         cmd = [sys.executable, "app.py", "serve", "--host", "127.0.0.1",
@@ -64,6 +65,14 @@ class Server:
         )  # fmt: skip
         assert r.status_code == status, r.text
         return r.json()
+
+    def move_clock(self, seconds: float) -> None:
+        """Put the server's clock `seconds` ahead of the system's: it must have been started
+        with `env={"CEPING_CLOCK_FILE": ...}` (voting/clock.py) naming `self.clock_file`."""
+        path = self.clock_file
+        assert path, "start the server with CEPING_CLOCK_FILE in its env"
+        Path(path).write_text(str(seconds))
+        os.utime(path, None)
 
     def kill(self) -> None:
         """SIGKILL: the server dies at once, as in a power cut of the process."""

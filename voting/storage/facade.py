@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from blinker import NamedSignal
 
-from voting import cards
+from voting import cards, clock
 from voting.cards import Admission
 from voting.errors import NotFound
 from voting.records import (
@@ -154,12 +154,12 @@ class Store:
         An item whose own record is missing but whose department (same `subject`) has a record
         in an earlier meeting shows that record, with `carried_from` naming the earlier item.
         """
-        day = today or date.today()
+        day = today or clock.today()
         return self.read(lambda conn: followups.followups_of(conn, meeting_id, day))
 
     def followup(self, meeting_id: int, item_id: int, today: date | None = None) -> Followup | None:
         """One item's follow-up record (its own or carried), or None."""
-        day = today or date.today()
+        day = today or clock.today()
 
         def q(conn: sqlite3.Connection) -> Followup | None:
             item_of(conn, meeting_id, item_id)
@@ -364,7 +364,7 @@ class Store:
     ) -> Followup:
         """Change an item's follow-up record (creating the item's own one if it has none: from
         the record it carries, if any, else a new `pending` one). Audit-logged."""
-        day = today or date.today()
+        day = today or clock.today()
 
         def job(conn: sqlite3.Connection) -> Followup:
             done = followups.set_followup(conn, meeting_id, item_id, change, day)

@@ -13,7 +13,7 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from voting import rules
+from voting import clock, rules
 from voting.records import Followup, FollowupEntry
 from voting.results import add_months, needs_followup
 from voting.settings import FollowupChange
@@ -32,7 +32,7 @@ def start_followups(
     scale = rules.get_scale(m["scale"])
     # only the items just revealed are tallied (on the writer's thread, inside the reveal)
     shown = results_of(conn, m["id"], ("revealed",), only=item_ids)
-    due = add_months(date.today(), m["followup_months"]).isoformat()
+    due = add_months(clock.today(), m["followup_months"]).isoformat()
     for item in shown["items"]:
         verdict = item["aspects"][0]["result"]["verdict"]
         if not needs_followup(scale, verdict):
