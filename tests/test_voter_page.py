@@ -160,5 +160,6 @@ def test_the_phone_page_stays_small(app, api, client):
     ours = [html.encode(), (ROOT / "static/voter.js").read_bytes(),
             (ROOT / "static/voter.css").read_bytes()]  # fmt: skip
     # uncompressed, our own files: catches bloat early (the comment box and the resume on
-    # reconnect took it from 32 to 34 KB)
-    assert sum(len(part) for part in ours) < 36_000
+    # reconnect took it from 32 to 34 KB; the speech banner, 查看材料 and 大字 may take up to 42;
+    # the materials' reader is a script of its own, loaded when first opened)
+    assert sum(len(part) for part in ours) < 42_000
