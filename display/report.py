@@ -95,7 +95,30 @@ def method_text(report: Report) -> list[str]:
     papers = sum(paper_count(a) for i in r["items"] for a in i["aspects"])
     if papers:
         lines.append(f"计票含会后补录的纸质票共 {papers} 张。")
+    if report.speeches:
+        lines.append(speaking_times(report))
     return lines
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def speaking_times(report: Report) -> str:
+    """Each oral report's speaking time (and its overrun), as the 述法 timer recorded it."""
+    parts = []
+    for s in report.speeches:
+        who = s["subject"] + (f"（{s['person']}）" if s["person"] else "")
+        told = f"{who}用时 {_minutes(s['elapsed'])}"
+        if s["overrun"]:
+            told += f"，超时 {_minutes(s['overrun'])}"
+        if s["status"] != "ended":
+            told += "（计时未结束）"
+        parts.append(told)
+    minutes = report.meeting.get("speech_minutes", 8)
+    own = any(s["allotted"] != minutes * 60 for s in report.speeches)
+    given = f"每人 {minutes} 分钟" + ("（个别事项另定）" if own else "")
+    return f"现场述法计时，{given}：" + "；".join(parts) + "。"
 
 
 def _group_order(entry: tuple[str, Any]) -> tuple[int, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ class Report:
     comments: dict[int, list[str]]
     followups: Mapping[int, Mapping[str, Any]]
     history: History | None
+    speeches: list[dict[str, Any]] = field(default_factory=list)  # 述法 timed, as started
 
     def text(self) -> str:
         """Every text from the data (titles, names, labels, comments): what fonts must draw."""
@@ -52,7 +53,8 @@ def collect(
     if meeting.get("rehearsal"):  # every page, the cover and every letter say so
         meeting = {**meeting, "title": REHEARSAL_MARK + meeting["title"]}
         results = {**results, "title": meeting["title"]}
-    return Report(meeting, results, comments, followups, earlier)
+    speeches = store.speeches(meeting_id)
+    return Report(meeting, results, comments, followups, earlier, speeches)
 
 
 def past(store: Store, meeting: Mapping[str, Any], results: Mapping[str, Any]) -> History | None:

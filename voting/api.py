@@ -59,7 +59,9 @@ def list_meetings() -> Response:
 @admin_required
 def get_meeting(meeting_id: int) -> Response:
     store = ceping().store
-    return jsonify({**store.meeting(meeting_id), "last_move": store.last_move(meeting_id)})
+    return jsonify({**store.meeting(meeting_id), "last_move": store.last_move(meeting_id),
+                    "speech": store.current_speech(meeting_id),
+                    "speeches": store.speeches(meeting_id)})  # fmt: skip
 
 
 @bp.patch(f"/meetings/<{ID}:meeting_id>")
@@ -253,3 +255,13 @@ def put_followup(meeting_id: int, item_id: int) -> Response:
     """Change an item's follow-up (整改) `{status?, due?, notes?}`; audit-logged."""
     done = ceping().store.set_followup(meeting_id, item_id, settings.followup_change(_body()))
     return jsonify({"item": item_id, **done})
+
+
+@bp.post(f"/meetings/<{ID}:meeting_id>/items/<{ID}:item_id>/speech")
+@admin_required
+def speech(meeting_id: int, item_id: int) -> Response:
+    """The 述法 timer of an oral item: `{action: start | pause | resume | end}`; answers the
+    speech as it is then (elapsed, remaining, status, phase). Audit-logged; one speech of a
+    meeting runs at a time."""
+    action = settings.speech_action(_body())
+    return jsonify(ceping().store.speech(meeting_id, item_id, action))

@@ -19,10 +19,11 @@ from voting.signals import cards_changed, items_moved, votes_recorded
 MOVES = frozenset({"open", "close", "reveal", "reopen", "reset"})
 
 #: Moves after which each phone's own `voted` list is still right: a fresh open (a draft item
-#: has no votes), a close and a reveal (the item just leaves the list). One `state`, encoded
+#: has no votes), a close and a reveal (the item just leaves the list); and a step of a 述法
+#: speech (`speech`: what a waiting phone shows of it). One `state`, encoded
 #: once, then goes to the whole meeting's room; after a reopen, a reset or an undo, each phone
 #: gets its own.
-SHARED_MOVES = frozenset({"open", "close", "reveal"})
+SHARED_MOVES = frozenset({"open", "close", "reveal", "speech"})
 
 #: Why items left a phone's list or came back to it, told with each phone's own `state`: a reset
 #: (by the secretary, or the undo of an open) withdraws them (`withdrawn`: the phone says
@@ -64,7 +65,9 @@ class Phones:
         **_: Any,
     ) -> None:
         """Items changed state: the meeting's phones get their new `state`."""
-        if action in MOVES:
+        if action == "speech":
+            push_states(self.app, meeting_id, action)
+        elif action in MOVES:
             why = (WHY[action], sorted(items)) if action in WHY else None
             push_states(self.app, meeting_id, None if actor == "undo" else action, why)
 

@@ -371,7 +371,7 @@ def undo_of(last: Action | str | None) -> Action:
 
 
 #: The settings that may change at any time; every other one is fixed once voting has started.
-UNLOCKED_SETTINGS = frozenset({"title", "followup_months"})
+UNLOCKED_SETTINGS = frozenset({"title", "followup_months", "speech_minutes", "speech_opens_vote"})
 
 
 def settings_locked(states: Iterable[State | str]) -> bool:

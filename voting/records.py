@@ -31,6 +31,8 @@ class Meeting(TypedDict):
     created_at: str
     rehearsal: bool
     archived: bool
+    speech_minutes: int  # 述法: minutes per oral report
+    speech_opens_vote: bool  # an item's vote opens by itself when its speech ends
 
 
 class Item(TypedDict):
@@ -44,6 +46,7 @@ class Item(TypedDict):
     batch: str
     state: str
     closes_at: float | None
+    speech_seconds: int | None  # its own time to speak; None: the meeting's speech_minutes
 
 
 class Turnout(TypedDict):
@@ -203,3 +206,4 @@ class PhoneState(TypedDict):
     revoked: bool
     withdrawn: NotRequired[list[int]]  # items a reset (or an undo) took back: `dispatch.WHY`
     reopened: NotRequired[list[int]]  # items a reopen (or an undo) brought back
+    speech: NotRequired[dict[str, Any] | None]  # the 述法 running or paused (waiting phones)

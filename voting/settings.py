@@ -27,6 +27,8 @@ FOLLOWUP_STATUSES = ("pending", "in_progress", "done", "re_evaluate")
 KINDS = ("oral", "written", "other")
 GROUP_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 DEFAULT_ASPECTS = ("总体评价",)
+MIN_SPEECH, MAX_SPEECH = 30, 3600  # an item's own time to speak, in seconds
+SPEECH_ACTIONS = ("start", "pause", "resume", "end")  # voting.speech.STEPS
 
 
 def _obj(data: Any, n: int | None = None) -> Mapping[str, Any]:
@@ -103,6 +105,8 @@ class MeetingSettings:
     auto_close: bool = False
     followup_months: int = 3  # months a department that fell short has to rectify (整改)
     rehearsal: bool = False  # 演练: says so everywhere, feeds no trend nor carry-over
+    speech_minutes: int = 8  # 述法: the time per oral report (an item may have its own)
+    speech_opens_vote: bool = False  # open an item's vote by itself when its speech ends
 
 
 #: What `PATCH /api/meetings/<id>` may change: everything but `rehearsal`, which only
@@ -162,6 +166,8 @@ def meeting_settings(data: Any) -> MeetingSettings:
         auto_close=flag(data.get("auto_close", False), "auto_close"),
         followup_months=integer(data.get("followup_months", 3), "followup_months", 1, 24),
         rehearsal=flag(data.get("rehearsal", False), "rehearsal"),
+        speech_minutes=integer(data.get("speech_minutes", 8), "speech_minutes", 1, 60),
+        speech_opens_vote=flag(data.get("speech_opens_vote", False), "speech_opens_vote"),
     )
 
 
@@ -178,11 +184,12 @@ def meeting_changes(current: Mapping[str, Any], data: Any) -> dict[str, Any]:
     return {k: v for k, v in clean.items() if v != current[k]}
 
 
-def item_changes(data: Any) -> dict[str, str]:
-    """Validate `PATCH /api/meetings/<id>/items/<item>`: any of subject, person, kind, batch."""
+def item_changes(data: Any) -> dict[str, Any]:
+    """Validate `PATCH /api/meetings/<id>/items/<item>`: any of subject, person, kind, batch,
+    speech_seconds (the item's own time to speak, 30–3600 seconds; null: the meeting's)."""
     data = _obj(data)
-    _no_extra(data, {"subject", "person", "kind", "batch"})
-    out: dict[str, str] = {}
+    _no_extra(data, {"subject", "person", "kind", "batch", "speech_seconds"})
+    out: dict[str, Any] = {}
     if "subject" in data:
         out["subject"] = text(data["subject"], "subject")
     if "person" in data:
@@ -193,6 +200,11 @@ def item_changes(data: Any) -> dict[str, str]:
         out["kind"] = data["kind"]
     if "batch" in data:
         out["batch"] = text(data["batch"], "batch", required=False, limit=40)
+    if "speech_seconds" in data:
+        seconds = data["speech_seconds"]
+        out["speech_seconds"] = (
+            None if seconds is None else integer(seconds, "speech_seconds", MIN_SPEECH, MAX_SPEECH)
+        )
     return out
 
 
@@ -261,6 +273,17 @@ def card_request(data: Any) -> tuple[int, str, bool]:
     if not isinstance(confirm, bool):
         raise BadInput("confirm 须为 true 或 false。")
     return integer(data.get("count"), "count", 1, MAX_CARDS), group(data.get("group")), confirm
+
+
+def speech_action(data: Any) -> str:
+    """Validate `POST /api/meetings/<id>/items/<item>/speech`: `{action}`."""
+    data = _obj(data)
+    _no_extra(data, {"action"})
+    action = data.get("action")
+    if action not in SPEECH_ACTIONS:
+        known = ", ".join(f'"{a}"' for a in SPEECH_ACTIONS)
+        raise BadInput("“action”须为 %(known)s 之一。", known=known)
+    return str(action)
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,17 @@ if TYPE_CHECKING:  # the store builds phone states with this module
 
 
 def phone_state(
-    m: Meeting, items: Sequence[Item], voted: Iterable[tuple[int, int]] | None, revoked: bool
+    m: Meeting,
+    items: Sequence[Item],
+    voted: Iterable[tuple[int, int]] | None,
+    revoked: bool,
+    speech: dict[str, Any] | None = None,
 ) -> PhoneState:
     """The `state` event a phone receives, from a meeting and its open items.
 
     `voted` None means "what this phone knew is still true": sent to all phones at once after
-    a move that cannot change which open items a card has voted on.
+    a move that cannot change which open items a card has voted on. `speech`: the 述法 running
+    or paused, which a phone waiting for the vote shows.
     """
     scale = rules.get_scale(m["scale"])
     now = time.time()
@@ -51,6 +56,7 @@ def phone_state(
         ],
         "voted": None if voted is None else sorted([item, aspect] for item, aspect in voted),
         "revoked": bool(revoked),
+        "speech": speech,
     }
 
 
@@ -82,6 +88,7 @@ def screen_meeting(store: Store, meeting_id: int) -> dict[str, Any]:
             for i in m["items"]
         ],
         "focus": last_move(store, meeting_id, now),
+        "speech": store.current_speech(meeting_id),
     }
 
 

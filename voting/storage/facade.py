@@ -28,7 +28,7 @@ from blinker import NamedSignal
 
 from voting import cards, clock
 from voting.cards import Admission
-from voting.errors import NotFound
+from voting.errors import CepingError, NotFound
 from voting.records import (
     AuditEntry,
     AuditHead,
@@ -49,6 +49,7 @@ from voting.records import (
 from voting.settings import FollowupChange, MeetingSettings, Move, NewItem, PaperEntry, Vote
 from voting.signals import cards_changed, items_moved, records_changed, votes_recorded
 from voting.storage import audit, ballots, disk, followups, lifecycle, moves, prepare, reads
+from voting.storage import speech as speeches
 from voting.storage.ballots import Known
 from voting.storage.rows import item_of, meeting_record, meeting_row
 from voting.storage.schema import migrate
@@ -215,8 +216,8 @@ class Store:
 
         return self._write(job)
 
-    def edit_item(self, meeting_id: int, item_id: int, changes: Mapping[str, str]) -> Item:
-        """Change an item's subject, person, kind or batch; only while it is in draft."""
+    def edit_item(self, meeting_id: int, item_id: int, changes: Mapping[str, Any]) -> Item:
+        """Change an item's subject, person, kind, batch or time to speak; only in draft."""
 
         def job(conn: sqlite3.Connection) -> Item:
             done = prepare.edit_item(conn, meeting_id, item_id, changes)
@@ -432,6 +433,36 @@ class Store:
         if closed:
             self.seal()
         return closed
+
+    # -- the 述法 speech timer (times on `clock.now()`) ---------------------------------------
+
+    def speech(self, meeting_id: int, item_id: int, action: str) -> dict[str, Any]:
+        """Start, pause, resume or end an oral item's speech (audit-logged); the projector, the
+        console and the phones are told once it is committed. An end, where the meeting says
+        so, opens the item's vote then (as the secretary's open: refused without a quorum)."""
+
+        def job(conn: sqlite3.Connection) -> dict[str, Any]:
+            done = speeches.step(conn, meeting_id, item_id, action, clock.now())
+            self._moved(meeting_id, "speech", [item_id])
+            if action == "end" and meeting_row(conn, meeting_id)["speech_opens_vote"]:
+                self.writer.after_commit(partial(self._open_after_speech, meeting_id, item_id))
+            return done
+
+        return self._write(job)
+
+    def _open_after_speech(self, meeting_id: int, item_id: int) -> None:
+        try:
+            self.move(meeting_id, Move((item_id,)), "open")
+        except CepingError as exc:  # no quorum, say: the console still offers 开始测评
+            logger.info("the vote did not open after the speech: %s", exc.code)
+
+    def current_speech(self, meeting_id: int) -> dict[str, Any] | None:
+        """The speech running or paused, else the latest ended; None before any."""
+        return self.read(lambda conn: speeches.current(conn, meeting_id, clock.now()))
+
+    def speeches(self, meeting_id: int) -> list[dict[str, Any]]:
+        """Every speech of the meeting, in the order they were started."""
+        return self.read(lambda conn: speeches.speeches(conn, meeting_id, clock.now()))
 
     # -- voting, and 已投 kept in memory -----------------------------------------------------
 

@@ -55,6 +55,7 @@ def _discard(conn: sqlite3.Connection, meeting_id: int) -> None:
     )
     for table in _VOTED_TABLES:
         conn.execute(f"DELETE FROM {table} WHERE item_id IN {items}", (meeting_id,))
+    conn.execute("DELETE FROM speeches WHERE meeting_id = ?", (meeting_id,))  # 述法 timed
 
 
 def make_real(conn: sqlite3.Connection, meeting_id: int, confirm: bool) -> Discarded:

@@ -46,6 +46,10 @@ def create_meeting(conn: sqlite3.Connection, s: MeetingSettings) -> Meeting:
     )  # fmt: skip
     meeting_id = cur.lastrowid
     assert meeting_id is not None
+    conn.execute(
+        "UPDATE meetings SET speech_minutes = ?, speech_opens_vote = ? WHERE id = ?",
+        (s.speech_minutes, int(s.speech_opens_vote), meeting_id),
+    )
     data = meeting_record(meeting_row(conn, meeting_id))
     append_audit(conn, meeting_id, "create", _shown(data))
     return data
@@ -92,8 +96,13 @@ def copy_meeting(conn: sqlite3.Connection, meeting_id: int, title: str | None = 
     new_id = cur.lastrowid
     assert new_id is not None
     conn.execute(
-        "INSERT INTO items (meeting_id, position, subject, person, kind, batch)"
-        " SELECT ?, position, subject, person, kind, batch FROM items"
+        "UPDATE meetings SET (speech_minutes, speech_opens_vote) ="
+        " (SELECT speech_minutes, speech_opens_vote FROM meetings WHERE id = ?) WHERE id = ?",
+        (meeting_id, new_id),
+    )
+    conn.execute(
+        "INSERT INTO items (meeting_id, position, subject, person, kind, batch, speech_seconds)"
+        " SELECT ?, position, subject, person, kind, batch, speech_seconds FROM items"
         " WHERE meeting_id = ? ORDER BY position, id",
         (new_id, meeting_id),
     )
@@ -137,9 +146,9 @@ def add_items(conn: sqlite3.Connection, meeting_id: int, items: Sequence[NewItem
 
 
 def edit_item(
-    conn: sqlite3.Connection, meeting_id: int, item_id: int, changes: Mapping[str, str]
+    conn: sqlite3.Connection, meeting_id: int, item_id: int, changes: Mapping[str, Any]
 ) -> Item:
-    """Change an item's subject, person, kind or batch; only while it is in draft."""
+    """Change an item's subject, person, kind, batch or time to speak; only while in draft."""
     row = _draft_item(conn, meeting_id, item_id)
     if changes:
         assignments = ", ".join(f"{k} = ?" for k in changes)  # keys from a fixed set
@@ -154,6 +163,7 @@ def delete_item(conn: sqlite3.Connection, meeting_id: int, item_id: int) -> None
     conn.execute("UPDATE followups SET carried_from = NULL WHERE carried_from = ?",
                  (row["id"],))  # fmt: skip
     conn.execute("DELETE FROM followups WHERE item_id = ?", (row["id"],))
+    conn.execute("DELETE FROM speeches WHERE item_id = ?", (row["id"],))
     conn.execute("DELETE FROM items WHERE id = ?", (row["id"],))
     append_audit(conn, meeting_id, "delete_item", {"item": item_id, "subject": row["subject"]})
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import cast
 
-from voting import cards, views
+from voting import cards, clock, views
 from voting.errors import NotFound
 from voting.records import Card, CardListing, Meeting, MeetingView, PhoneState, Results, Turnout
 from voting.results import meeting_results
@@ -27,6 +27,7 @@ from voting.storage.rows import (
     paper_counts,
     present,
 )
+from voting.storage.speech import phone_speech
 
 
 def meeting_view(conn: sqlite3.Connection, meeting_id: int, voted: dict[str, int]) -> MeetingView:
@@ -121,7 +122,7 @@ def phone_state(conn: sqlite3.Connection, card_id: int) -> PhoneState:
     ).fetchall()
     return views.phone_state(
         meeting_record(m), [item_record(r) for r in items], [(r[0], r[1]) for r in voted],
-        card["revoked"],
+        card["revoked"], phone_speech(conn, m["id"], clock.now()),
     )  # fmt: skip
 
 
@@ -129,7 +130,8 @@ def shared_phone_state(conn: sqlite3.Connection, meeting_id: int) -> PhoneState:
     """The part of a phone's state every phone of a meeting shares (`voted` is None)."""
     m = meeting_row(conn, meeting_id)
     items = [item_record(r) for r in open_items(conn, meeting_id)]
-    return views.phone_state(meeting_record(m), items, None, False)
+    speech = phone_speech(conn, meeting_id, clock.now())
+    return views.phone_state(meeting_record(m), items, None, False, speech)
 
 
 def phone_states(
@@ -154,7 +156,8 @@ def phone_states(
             "SELECT id FROM cards WHERE meeting_id = ? AND revoked = 1", (meeting_id,)
         )
     }
-    return {c: views.phone_state(m, items, voted[c], c in revoked) for c in wanted}
+    speech = phone_speech(conn, meeting_id, clock.now())
+    return {c: views.phone_state(m, items, voted[c], c in revoked, speech) for c in wanted}
 
 
 def results_of(

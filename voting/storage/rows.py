@@ -74,6 +74,8 @@ def meeting_record(row: sqlite3.Row) -> Meeting:
         "created_at": row["created_at"],
         "rehearsal": bool(row["rehearsal"]),
         "archived": bool(row["archived"]),
+        "speech_minutes": row["speech_minutes"],
+        "speech_opens_vote": bool(row["speech_opens_vote"]),
     }
 
 
@@ -87,6 +89,7 @@ def item_record(row: sqlite3.Row) -> Item:
         "batch": row["batch"],
         "state": row["state"],
         "closes_at": row["closes_at"],
+        "speech_seconds": row["speech_seconds"],
     }
 
 

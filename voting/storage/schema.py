@@ -216,6 +216,37 @@ def m006_rehearsal(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m007_speech(db: sqlite_utils.Database) -> None:
+    """The 述法 speech timer: the time per oral report (a meeting's, an item's own), whether the
+    vote opens by itself when a speech ends, and each item's speech as stored times (on the
+    app's clock), so a projector that reloads or a server that restarts shows the same time."""
+    db.execute(
+        "ALTER TABLE meetings ADD COLUMN speech_minutes INTEGER NOT NULL DEFAULT 8"
+        " CHECK (speech_minutes BETWEEN 1 AND 60)"
+    )
+    db.execute(
+        "ALTER TABLE meetings ADD COLUMN speech_opens_vote INTEGER NOT NULL DEFAULT 0"
+        " CHECK (speech_opens_vote IN (0, 1))"
+    )
+    db.execute(
+        "ALTER TABLE items ADD COLUMN speech_seconds INTEGER"
+        " CHECK (speech_seconds IS NULL OR speech_seconds BETWEEN 30 AND 3600)"
+    )
+    db.execute(
+        """CREATE TABLE speeches (
+            item_id INTEGER PRIMARY KEY REFERENCES items(id),
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            started_at REAL NOT NULL,
+            allotted INTEGER NOT NULL CHECK (allotted > 0),
+            paused_at REAL,
+            paused_total REAL NOT NULL DEFAULT 0 CHECK (paused_total >= 0),
+            ended_at REAL
+        )"""
+    )
+    db.execute("CREATE INDEX speeches_meeting ON speeches (meeting_id, started_at)")
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the schema up to date (idempotent)."""
     migrations.apply(sqlite_utils.Database(conn, execute_plugins=False))
