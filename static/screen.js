@@ -19,6 +19,10 @@
      all items, verdict counts, 实到 / 应到). If items were opened meanwhile, the result gives
      way to "voting" after RESULT_HOLD seconds. (Before its results arrive a reveal shows its
      items as closed.)
+   - a 述法 speech running or paused (meeting.speech, its status not "ended"): "speech", the
+     department, the person and the countdown, ticking here from the server's elapsed time
+     (exact, at the push); amber at a minute left, red at 0, then the overrun. A chime at both
+     once the projector's operator has clicked 点击开启提示音 (browsers ask for a click).
    - otherwise, any open items: "voting" (one item big, or a batch: its label, count and a
      compact list), with 已投 / 实到 / 应到 very large — for a batch 已投 counts the cards that
      have voted on every open item, the minimum over them — a progress bar, and the countdown
@@ -142,6 +146,7 @@
   function decide() {
     var m = S.meeting;
     if (!m) return { view: "connecting" };
+    if (m.speech && m.speech.status !== "ended") return { view: "speech", speech: m.speech };
     var items = m.items;
     var open = items.filter(function (i) {
       return i.state === "open";
@@ -189,6 +194,7 @@
           .join(",")
       );
     if (d.ids) parts.push(d.ids.join(","));
+    if (d.speech) parts.push(d.speech.item);
     if (d.view === "voting" || d.view === "idle") parts.push(S.meeting ? S.meeting.title : "");
     if (d.view === "result" || d.view === "batch-result" || d.view === "summary")
       parts.push(S.resultsVersion || 0);
@@ -237,6 +243,56 @@
       setText("idle-expected", expected());
     }
     if (d.view === "voting") updateVoting(d);
+    if (d.view === "speech" && S.meeting.speech) updateSpeech(S.meeting.speech); // the latest push
+  }
+
+  // ---- the 述法 speech timer --------------------------------------------------------------
+
+  var chime = null; // the Audio, once the operator allowed sound
+  var lastPhase = {}; // item -> the phase last shown (a chime when it moves on while running)
+
+  function mmss(seconds) {
+    var s = seconds % 60;
+    return Math.floor(seconds / 60) + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  function ring(times) {
+    if (!chime) return;
+    var n = 0;
+    var again = function () {
+      chime.currentTime = 0;
+      var played = chime.play();
+      if (played && played.catch) played.catch(function () {});
+      if (++n < times) window.setTimeout(again, 700);
+    };
+    again();
+  }
+
+  function updateSpeech(sp) {
+    var running = sp.status === "running";
+    var spoken = (sp.exact !== undefined ? sp.exact : sp.elapsed) + (running ? (Date.now() - S.speechAt) / 1000 : 0);
+    var left = sp.allotted - Math.floor(spoken);
+    var phase = left <= 0 ? "over" : left <= 60 ? "warning" : "normal";
+    var view = document.getElementById("view-speech");
+    view.setAttribute("data-phase", phase);
+    view.setAttribute("data-status", sp.status);
+    setText("sp-subject", sp.subject);
+    setText("sp-person", sp.person);
+    setText("sp-caption", left > 0 ? T.speech_left : T.speech_over);
+    setText("sp-pre", left > 0 ? "" : fmt(T.speech_overrun, { t: "" }).trim());
+    setText("sp-digits", mmss(Math.abs(left)));
+    setText("sp-allotted", fmt(T.speech_allotted, { m: Math.round(sp.allotted / 6) / 10, t: mmss(Math.floor(spoken)) }));
+    var before = lastPhase[sp.item];
+    lastPhase[sp.item] = phase;
+    if (running && before && before !== phase && phase !== "normal") ring(phase === "over" ? 2 : 1);
+  }
+
+  function allowSound() {
+    var button = document.getElementById("sp-sound");
+    chime = new Audio(button.getAttribute("data-src"));
+    ring(1); // the click that allows it is heard at once
+    button.disabled = true;
+    button.textContent = T.sound_on;
   }
 
   // ---- voting ---------------------------------------------------------------------------
@@ -776,6 +832,7 @@
     }
     var now = Date.now();
     S.meeting = m;
+    S.speechAt = now;
     S.focusAt = now - (m.focus ? m.focus.age * 1000 : 0);
     S.deadlines = {};
     m.items.forEach(function (i) {
@@ -901,6 +958,7 @@
   }
 
   document.body.dataset.view = "connecting";
+  document.getElementById("sp-sound").addEventListener("click", allowSound);
   fit();
   window.addEventListener("resize", fit);
   document.addEventListener("mousemove", wakeCursor);

@@ -228,7 +228,16 @@ function confirmScreen() {
   $("c-status").hidden = !sending || socket.connected;
 }
 
-function tick() { /* the countdown, from the seconds_left last received */
+function mmss(t) { var s = t % 60; return Math.floor(t / 60) + ":" + (s < 10 ? "0" : "") + s; }
+function tick() { /* the countdowns (the vote's, a 述法 speech's), from the seconds last received */
+  var sp = state && !refused && state.speech, l;
+  $("speech").hidden = !sp;
+  if (sp) {
+    l = sp.remaining - (sp.status == "running" ? Math.floor((Date.now() - at) / 1000) : 0);
+    $("sp-who").textContent = fmt(T.speaking, { who: sp.subject + " " + sp.person });
+    $("sp-t").textContent = (sp.status == "paused" ? T.paused + " · " : "") + fmt(l > 0 ? T.clock : T.over, { t: mmss(Math.abs(l)) });
+    $("speech").className = "speech" + (l > 60 ? "" : l > 0 ? " warn" : " over");
+  }
   var left = null, clock = $("clock");
   (state && !refused ? state.items : []).forEach(function (it) {
     if (it.seconds_left != null && (left == null || it.seconds_left < left)) left = it.seconds_left;
@@ -236,8 +245,7 @@ function tick() { /* the countdown, from the seconds_left last received */
   clock.hidden = left == null;
   if (left == null) return;
   left = Math.max(0, Math.round(left - (Date.now() - at) / 1000));
-  var s = left % 60;
-  clock.textContent = left ? fmt(T.clock, { t: Math.floor(left / 60) + ":" + (s < 10 ? "0" : "") + s }) : T.clock_end;
+  clock.textContent = left ? fmt(T.clock, { t: mmss(left) }) : T.clock_end;
   clock.className = left <= 30 ? "soon" : "";
 }
 

@@ -17,6 +17,7 @@ import { loadResults, setupResults } from "./results.js";
 import { setupDownloads } from "./downloads.js";
 import { setupFollowups } from "./followups.js";
 import { setupRehearsal } from "./rehearsal.js";
+import { endSpeech, openOffered, pauseSpeech, renderSpeech, setupSpeech, startSpeech } from "./speech.js";
 
 const T = texts();
 const TABS = ["prepare", "run", "results"];
@@ -70,6 +71,7 @@ function renderAll() {
   renderPresent();
   renderRun();
   renderButtons();
+  renderSpeech();
   renderEditor();
   lockSettings();
   if (!S.settingsDirty) fillSettings();
@@ -167,17 +169,21 @@ function typing(target) {
   return ["checkbox", "radio", "button", "submit", "reset"].indexOf(target.type) < 0;
 }
 
-const KEYS = { o: openSelected, c: closeAll, r: revealAll, u: () => undo(true) };
+const KEYS = { o: () => (!Object.keys(S.selected).length && openOffered()) || openSelected(),
+  c: closeAll, r: revealAll, u: () => undo(true), s: startSpeech, p: pauseSpeech, e: endSpeech,
+  enter: openOffered };
 
-/* Keyboard on 进行: O open the selected, C close all open, R reveal all closed, U undo. */
+/* Keyboard on 进行: O open the selected, C close all open, R reveal all closed, U undo; the 述法
+ * timer: S start, P pause / resume, E end, then Enter (or O, nothing selected) opens its vote. */
 function onKey(event) {
   if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
   if (typing(event.target) || S.tab !== "run") return;
   if (document.querySelector("dialog[open]")) return;
   const action = KEYS[(event.key || "").toLowerCase()];
   if (!action) return;
+  if (event.key === "Enter" && event.target.tagName === "BUTTON") return; /* the button's own */
   event.preventDefault();
-  action();
+  action(event);
 }
 
 // -- start -------------------------------------------------------------------------------------
@@ -192,6 +198,7 @@ function start() {
   setupDownloads();
   setupFollowups();
   setupRehearsal();
+  setupSpeech();
   document.addEventListener("keydown", onKey);
   TABS.forEach((tab) => $("tab-" + tab).addEventListener("click", () => setTab(tab)));
   const socket = connect();

@@ -45,6 +45,8 @@ export function fillSettings() {
   f("allow_change").checked = !!m.allow_change;
   f("live_tallies").checked = !!m.live_tallies;
   f("auto_close").checked = !!m.auto_close;
+  f("speech_minutes").value = m.speech_minutes || 8;
+  f("speech_opens_vote").checked = !!m.speech_opens_vote;
   const combine = m.combine || {};
   setRadio("combine_kind", combine.kind || "members_only");
   if (combine.weights) {
@@ -54,11 +56,13 @@ export function fillSettings() {
   S.settingsDirty = false;
 }
 
-/* Once an item has opened, only the title may change. */
+/* Once an item has opened, only the title and the 述法 timer's settings may change. */
+const UNLOCKED = ["title", "speech_minutes", "speech_opens_vote"];
+
 export function lockSettings() {
   const locked = started();
   Array.prototype.forEach.call(form().elements, (control) => {
-    if (control.name && control.name !== "title") control.disabled = locked;
+    if (control.name && UNLOCKED.indexOf(control.name) < 0) control.disabled = locked;
   });
   const note = $("settings-locked");
   note.hidden = !locked;
@@ -75,7 +79,9 @@ function saveSettings(event) {
   if (!form().reportValidity()) return;
   exclusive(() => {
     const settings = readSettings(form());
-    return api("PATCH", BASE, started() ? { title: settings.title } : settings).then((updated) => {
+    const unlocked = { title: settings.title, speech_minutes: settings.speech_minutes,
+      speech_opens_vote: settings.speech_opens_vote };
+    return api("PATCH", BASE, started() ? unlocked : settings).then((updated) => {
       Object.assign(S.meeting, updated);
       fillSettings();
       renderTitle();

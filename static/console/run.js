@@ -281,7 +281,7 @@ function askUnreachable(ids, flags) {
   return null;
 }
 
-function openItems(ids, flags) {
+export function openItems(ids, flags) {
   const seconds = countdownSeconds();
   const body = { items: ids, ...(flags || {}) };
   if (seconds) body.seconds = seconds;

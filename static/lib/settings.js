@@ -43,6 +43,8 @@ export function readSettings(form) {
     allow_change: field(form, "allow_change").checked,
     live_tallies: field(form, "live_tallies").checked,
     auto_close: field(form, "auto_close").checked,
+    speech_minutes: parseInt(field(form, "speech_minutes").value, 10) || 8,
+    speech_opens_vote: field(form, "speech_opens_vote").checked,
     rule: rule(form),
     combine: combine(form)
   };

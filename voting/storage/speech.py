@@ -28,8 +28,11 @@ def _speech(row: sqlite3.Row) -> Speech:
 
 def _shown(row: sqlite3.Row, now: float) -> dict[str, Any]:
     """A speech at `now` with whose it is (the department and the person)."""
-    shown: dict[str, Any] = dict(speech.timer(_speech(row), row["item_id"], now))
-    shown.update(subject=row["subject"], person=row["person"])
+    s = _speech(row)
+    shown: dict[str, Any] = dict(speech.timer(s, row["item_id"], now))
+    # the elapsed time to the millisecond: a page ticking on from it is off by no whole second
+    exact = round(speech.elapsed(s, now), 3)
+    shown.update(subject=row["subject"], person=row["person"], exact=exact)
     return shown
 
 
@@ -72,7 +75,8 @@ def step(
         conn, meeting_id, f"speech_{action}",
         {"item": item_id, "elapsed": shown["elapsed"], "allotted": done.allotted},
     )  # fmt: skip
-    return {**shown, "subject": item["subject"], "person": item["person"]}
+    exact = round(speech.elapsed(done, now), 3)
+    return {**shown, "subject": item["subject"], "person": item["person"], "exact": exact}
 
 
 def current(conn: sqlite3.Connection, meeting_id: int, now: float) -> dict[str, Any] | None:
