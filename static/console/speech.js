@@ -92,15 +92,18 @@ function step(action) {
     show(T.speech_none, "info");
     return;
   }
-  exclusive(() => api("POST", BASE + "/items/" + now.item.id + "/speech", { action: action })
-    .then((done) => {
+  const url = BASE + "/items/" + now.item.id + "/speech";
+  exclusive(() => {
+    renderSpeech(); /* its buttons say at once that an action is under way */
+    return api("POST", url, { action: action }).then((done) => {
       S.meeting.speech = done;
       show(fill(T.speech_done[action], { name: now.item.subject }));
-      renderSpeech();
       return refresh();
-    }).then(() => {
-      if (action === "end" && !$("speech-open").hidden) $("speech-open").focus();
-    }));
+    });
+  }).then(() => {
+    renderSpeech();
+    if (action === "end" && !$("speech-open").hidden) $("speech-open").focus();
+  });
 }
 
 export function startSpeech() {
