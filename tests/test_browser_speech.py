@@ -88,6 +88,9 @@ def test_a_timed_oral_report_paused_restarted_and_voted_on(browser, timed):
     phone.wait_for_selector("#speech:not([hidden])", timeout=WAIT)
     assert "正在述法：市水利局 张伟 局长" in phone.inner_text("#speech")
     shot(screen, "speech-normal")
+    screen.click("#sp-sound")  # browsers play a sound only after a click on the page
+    screen.wait_for_selector("#sp-sound[disabled]", timeout=WAIT)
+    assert screen.inner_text("#sp-sound") == "提示音已开启"
 
     server.move_clock(60)
     press(console, "p")  # 暂停: a minute later

@@ -177,6 +177,7 @@ def test_a_timed_speech_through_the_api_with_its_audit_entries(api):
     assert steps == [("speech_start", a), ("speech_pause", a), ("speech_resume", a),
                      ("speech_end", a), ("speech_start", b)]  # fmt: skip
     assert [s["item"] for s in api.get(f"/meetings/{mid}").get_json()["speeches"]] == [a, b]
+    assert api.get("/verify").get_json()["ok"] is True  # the chain takes the new entries
 
 
 def test_refusals_of_the_api(api):
