@@ -91,6 +91,9 @@ class Documents:
     def moved(self, sender: Any = None, *, meeting_id: int, action: str, **_: Any) -> None:
         if action == "open":  # a draft item opened: the documents show closed items only
             return
+        if action == "speech":  # a speaking time: this meeting's report alone gives it
+            self.changed(meeting_id, ("report",))
+            return
         kinds = KINDS if action == "settings" else ("report", "letters")
         # an earlier meeting's results appear in a later one's comparison (历次测评对比)
         others = {m for (m, kind, _v) in self.copies if kind == "report" and m != meeting_id}
