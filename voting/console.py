@@ -129,3 +129,12 @@ def card_sheet(meeting_id: int) -> str | Response:
         if not c["revoked"] and c["origin"] == "issued" and (not wanted or c["grp"] == wanted)
     ]
     return render_template("cards.html", meeting=m, cards=cards, group=wanted)
+
+
+@bp.get("/ledger")
+def ledger() -> str | Response:
+    """The follow-up ledger (整改台账) of every real meeting, filtered by the query string (as
+    `GET /api/ledger`), with the department's answer on each."""
+    if not is_admin():
+        return redirect(url_for("console.index", next=request.full_path.rstrip("?")))
+    return render_template("ledger.html")

@@ -17,6 +17,7 @@ import { loadResults, setupResults } from "./results.js";
 import { setupDownloads } from "./downloads.js";
 import { setupFollowups } from "./followups.js";
 import { setupRehearsal } from "./rehearsal.js";
+import { showWarnings } from "../lib/warnings.js";
 
 const T = texts();
 const TABS = ["prepare", "run", "results"];
@@ -135,7 +136,10 @@ function connect() {
     refresh();
   });
   socket.on("turnout", applyTurnout);
-  socket.on("results", () => loadResults());
+  socket.on("results", () => {
+    loadResults();
+    showWarnings(); /* a reveal may start follow-ups */
+  });
   return socket;
 }
 
@@ -192,6 +196,7 @@ function start() {
   setupDownloads();
   setupFollowups();
   setupRehearsal();
+  showWarnings();
   document.addEventListener("keydown", onKey);
   TABS.forEach((tab) => $("tab-" + tab).addEventListener("click", () => setTab(tab)));
   const socket = connect();
