@@ -14,6 +14,7 @@ from display.ledger import header
 from voting import clock, ledger
 from voting.records import LedgerEntry
 from voting.results import add_months
+from walk import calls
 
 QUARTER = 92 * 24 * 3600  # seconds: a quarter of a year ahead
 
@@ -228,6 +229,33 @@ def test_the_ledger_page_and_its_scripts(app, client, api, two):
         assert client.get(script).status_code == 200
     listing = client.get("/console/").get_data(as_text=True)
     assert 'id="ledger-warnings"' in listing
+
+
+LEDGER_ENDPOINTS = {"api.get_ledger", "api.ledger_warnings", "api.put_answer",
+                    "ledger_export.ledger_xlsx", "console.ledger"}  # fmt: skip
+
+
+def test_the_ledger_routes_need_the_admin_token_or_a_login(app, api, two):
+    mid = two["second"]["meeting"]["id"]
+    item = two["second"]["items"]["市民政局"]
+    walked = [c for c in calls(app, {"meeting_id": [mid], "item_id": [item]})
+              if c.endpoint in LEDGER_ENDPOINTS]  # fmt: skip
+    assert {c.endpoint for c in walked} == LEDGER_ENDPOINTS
+    anonymous = app.test_client()
+    for call in walked:
+        r = anonymous.open(call.url, method=call.method, json={"grade": "pass"})
+        assert r.status_code == 401 or (
+            r.status_code == 302 and r.headers["Location"].startswith("/console/?next=")
+        ), (call, r.status_code)
+        assert "市民政局" not in r.get_data(as_text=True)
+    for call in walked:
+        if call.method == "GET":
+            assert api.client.get(call.url, headers=api.headers).status_code == 200, call
+    # a console login without the page's CSRF token changes nothing
+    login(anonymous, ADMIN_TOKEN)
+    r = anonymous.put(f"/api/meetings/{mid}/followups/{item}/answer", json={"grade": "pass"})
+    assert r.status_code == 400 and r.get_json()["error"] == "bad_request"
+    assert [r["grade"] for r in rows(api) if r["item"] == item] == [""]
 
 
 def test_the_pure_rules() -> None:
