@@ -52,11 +52,11 @@ function days(r) {
 
 function rowOf(r) {
   const tr = el("tr", { "data-item": r.item, class: r.overdue ? "overdue" : r.due_soon ? "soon" : "" }, [
-    el("td", {}, [el("strong", { text: r.subject }), el("div", { class: "muted small", text: r.person }),
+    el("td", {}, [el("strong", { class: "nowrap", text: r.subject }), el("div", { class: "muted small", text: r.person }),
       r.carried_from ? el("div", { class: "muted small", text: fill(T.carried, { id: r.carried_from }) }) : null]),
     el("td", {}, [r.meeting_title, el("div", { class: "muted small" }, [r.meeting_date,
       r.archived ? " · " + T.archived : ""])]),
-    el("td", { text: r.verdict_label || "—" }),
+    el("td", { class: "nowrap", text: r.verdict_label || "—" }),
     el("td", { class: "nowrap", text: r.due || T.no_due }),
     el("td", {}, [el("span", { class: "badge " + r.status, text: T.status[r.status] })]),
     el("td", { class: "num nowrap" }, [days(r)]),
@@ -122,8 +122,9 @@ function historyLine(h) {
   const status = h.before && h.before !== h.status
     ? fill(T.history_status, { before: T.status[h.before], status: T.status[h.status] })
     : T.status[h.status] || "";
-  const what = h.changed.map((f) => T.fields[f] || f).join("、");
-  return el("li", {}, [when + " · " + T.history[h.action] + " · " + status + (what ? "（" + what + "）" : "")]);
+  const what = h.changed.map((f) => T.fields[f] || f).join(T.list_sep);
+  return el("li", {}, [when + " · " + T.history[h.action] + " · " + status +
+    (what ? fill(T.history_fields, { fields: what }) : "")]);
 }
 
 function edit(r) {

@@ -1,4 +1,5 @@
-"""The secretary's console pages: login, the list of meetings, one meeting, its card sheet.
+"""The secretary's console pages: login, the list of meetings, one meeting, its card sheet,
+the follow-up ledger (整改台账).
 
 The pages are shells: their script reads and changes everything through the HTTP API (with
 the login session and its CSRF token) and hears live changes on the `/console` namespace.
