@@ -291,7 +291,8 @@ def get_ledger() -> Response:
 def ledger_warnings() -> Response:
     """`{overdue: n, due_soon: n}` over every follow-up of the real meetings."""
     today = clock.today()
-    return jsonify(ledger.warnings(ledger.row(e, today) for e in ceping().store.ledger()))
+    entries = ceping().store.ledger(history=False)
+    return jsonify(ledger.warnings(ledger.row(e, today) for e in entries))
 
 
 @bp.put(f"/meetings/<{ID}:meeting_id>/followups/<{ID}:item_id>/answer")

@@ -375,9 +375,10 @@ class Store:
 
         return self._write(job)
 
-    def ledger(self) -> list[LedgerEntry]:
-        """Every follow-up of the real meetings, archived ones too (`storage.ledger`)."""
-        return self.read(ledger.entries)
+    def ledger(self, history: bool = True) -> list[LedgerEntry]:
+        """Every follow-up of the real meetings, archived ones too (`storage.ledger`); without
+        `history` (for the warnings) the audit log is not read."""
+        return self.read(lambda conn: ledger.entries(conn, history=history))
 
     def set_answer(self, meeting_id: int, item_id: int, change: AnswerChange) -> LedgerEntry:
         """Record a department's answer on its follow-up (and its status); audit-logged."""

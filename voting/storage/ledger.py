@@ -113,14 +113,18 @@ _SELECT = """SELECT f.*, i.subject, i.person, i.position, i.meeting_id, m.title,
     JOIN meetings m ON m.id = i.meeting_id"""
 
 
-def entries(conn: sqlite3.Connection, item: int | None = None) -> list[LedgerEntry]:
+def entries(
+    conn: sqlite3.Connection, item: int | None = None, history: bool = True
+) -> list[LedgerEntry]:
     """Every follow-up of the real meetings (archived ones too), or only `item`'s (of any
-    meeting), with what the audit log says of each."""
+    meeting), with what the audit log says of each (without `history`, the log is not read:
+    no verdict, no history, the meeting's date the day it was made; enough for the warnings,
+    which every console page asks for)."""
     if item is None:
         rows = conn.execute(_SELECT + " WHERE m.rehearsal = 0").fetchall()
     else:
         rows = conn.execute(_SELECT + " WHERE f.item_id = ?", (item,)).fetchall()
-    facts = _facts(conn, {r["meeting_id"] for r in rows})
+    facts = _facts(conn, {r["meeting_id"] for r in rows}) if history else _Facts()
     return [_entry(r, facts) for r in rows]
 
 
