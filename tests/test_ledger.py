@@ -196,9 +196,18 @@ def test_the_answer_is_saved_with_audit_entries_and_history(api, two):
     api.send("PUT", f"/meetings/{mid + 1}/followups/{item}/answer", {"grade": "pass"}, 404)
 
 
+STATUS = {"pending": "待整改", "in_progress": "整改中", "done": "已完成", "re_evaluate": "再次测评"}
+GRADE = {"": None, "pass": "合格", "fail": "不合格"}
+
+
 def test_the_xlsx_equals_the_api_and_neutralises_formulas(api, client, two):
     clock.set_offset(QUARTER)
-    for query in ("", "?status=pending&department=局"):
+    mid = two["second"]["meeting"]["id"]
+    answer = {"received": "2027-01-10", "report": "=1+1 已整改", "assessment": "好",
+              "grade": "fail", "status": "in_progress"}  # fmt: skip
+    api.send("PUT", f"/meetings/{mid}/followups/{two['second']['items']['市交通局']}/answer",
+             answer, 200)  # fmt: skip
+    for query in ("", "?status=pending&department=局", "?status=in_progress"):
         want = rows(api, query)
         r = client.get(f"/api/ledger.xlsx{query}", headers=api.headers)
         assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
@@ -208,14 +217,17 @@ def test_the_xlsx_equals_the_api_and_neutralises_formulas(api, client, two):
         assert list(got[0]) == header()
         assert len(got) == 1 + len(want)
         for line, w in zip(got[1:], want, strict=True):
-            assert line[0] == w["subject"] and line[2] == w["meeting_title"]
-            assert line[3] == w["meeting_date"] and line[4] == w["verdict_label"]
-            assert line[5] == w["due"] and line[6] == "待整改"
-            assert line[7] == w["days_overdue"]
-            assert line[8] == (w["days_left"] if not w["overdue"] else None)
+            assert list(line) == [
+                w["subject"], w["person"], w["meeting_title"], w["meeting_date"],
+                w["verdict_label"], w["due"], STATUS[w["status"]], w["days_overdue"],
+                None if w["overdue"] else w["days_left"], w["carried_from"], w["received"],
+                w["report"] or None, w["assessment"] or None, GRADE[w["grade"]],
+                w["notes"] or None,
+            ]  # fmt: skip
     cells = [c for row in load_workbook(io.BytesIO(
         client.get("/api/ledger.xlsx", headers=api.headers).data)).active.iter_rows()
-        for c in row if c.value == '=HYPERLINK("x")']  # fmt: skip
+        for c in row if c.value in ('=HYPERLINK("x")', "=1+1 已整改")]  # fmt: skip
+    assert len(cells) == 2
     assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)
     api.get("/ledger.xlsx?status=nope", status=400)
 
