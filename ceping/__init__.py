@@ -27,6 +27,7 @@ from display import publish, qr, screen
 from display.documents import Documents, builder_for
 from display.events import ConsoleNamespace, ScreenNamespace
 from display.exports import bp as exports_bp
+from display.ledger import bp as ledger_export_bp
 from display.push import Pusher
 from voting import api, console, events, labels, rooms, voter, web_errors
 from voting.context import Ceping
@@ -79,6 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["label_map"] = labels.label_map  # the pages swap pushed labels
     for blueprint in (api.bp, voter.bp, console.bp, screen.bp, exports_bp, publish.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(ledger_export_bp)  # the ledger's XLSX
     socketio.on_namespace(events.VoterNamespace(rooms.VOTER))
     socketio.on_namespace(ScreenNamespace(rooms.SCREEN))
     socketio.on_namespace(ConsoleNamespace(rooms.CONSOLE))

@@ -3,6 +3,7 @@
 import { $, all, fill, texts } from "./lib/dom.js";
 import { api, errorText, fail, setupToast, show } from "./lib/api.js";
 import { readSettings } from "./lib/settings.js";
+import { showWarnings } from "./lib/warnings.js";
 
 const T = texts();
 
@@ -113,3 +114,4 @@ all("button.delete").forEach((button) => button.addEventListener("click", () => 
 all("button.archive").forEach((b) => b.addEventListener("click", () => archive(b, "archive")));
 all("button.unarchive").forEach((b) => b.addEventListener("click", () => archive(b, "unarchive")));
 $("show-archived").addEventListener("change", (event) => showArchived(event.target.checked));
+showWarnings();

@@ -276,14 +276,16 @@ def _module_tree(entry: Path) -> set[Path]:
     return seen
 
 
-@pytest.mark.parametrize("page", ["list", "meeting"])
+@pytest.mark.parametrize("page", ["list", "meeting", "ledger"])
 def test_the_console_scripts_are_modules_the_page_fetches_ahead(client, api, page):
     """Each page loads one module script; every module it imports exists, is served as
     JavaScript, and is named in the page's modulepreload links (so the browser fetches them at
     once), and nothing else is."""
     login(client, ADMIN_TOKEN)
     meeting_id = api.meeting(items=1)["meeting"]["id"]
-    path = "/console/" if page == "list" else f"/console/meetings/{meeting_id}"
+    path = {"list": "/console/", "ledger": "/console/ledger"}.get(
+        page, f"/console/meetings/{meeting_id}"
+    )
     parser = Modules()
     parser.feed(client.get(path).get_data(as_text=True))
     assert len(parser.entries) == 1 and parser.entries[0].startswith("/static/")

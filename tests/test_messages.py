@@ -51,6 +51,7 @@ ALLOWED |= {"aspect", "aspects", "comment", "counts", "status", "due", "notes", 
 ALLOWED |= {"join", "mode", "quorum", "rule", "combine", "thresholds", "weights", "group", "how"}
 ALLOWED |= {"Rule", "Combine", "member", "deputy", "subject", "person", "lines", "text", "count"}
 ALLOWED |= {"cards", "open", "meeting", "name", "override", "accept", "unreachable", "seconds"}
+ALLOWED |= {"received", "report", "assessment", "grade", "pass", "fail", "department"}
 CODES = [*settings.KINDS, *settings.FOLLOWUP_STATUSES, *rules.SCALES, *meeting.State]
 CODES += [*meeting.Action, *rules._RULE_KINDS, *rules._BASES, "members_only", "weighted"]
 ALLOWED |= {word for code in CODES for word in WORD.findall(str(code))}

@@ -19,6 +19,7 @@ PURE = (
     "voting/errors.py",
     "voting/wording.py",
     "voting/speech.py",
+    "voting/ledger.py",
 )
 
 

@@ -6,11 +6,12 @@ Every call needs the admin token or a console login. Bad input gets a 4xx with
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from voting import importing, labels, settings
+from voting import clock, importing, labels, ledger, settings
 from voting.auth import admin_required
 from voting.console import card_url
 from voting.context import ceping
@@ -265,3 +266,51 @@ def speech(meeting_id: int, item_id: int) -> Response:
     meeting runs at a time."""
     action = settings.speech_action(_body())
     return jsonify(ceping().store.speech(meeting_id, item_id, action))
+
+
+# -- the follow-up ledger (整改台账) ------------------------------------------------------------
+
+
+def ledger_view(args: Mapping[str, str]) -> dict[str, Any]:
+    """The ledger for today on the app's clock, as `GET /api/ledger` answers (and the XLSX
+    holds): the rows the filters keep, the counts, the warnings and the meetings to filter by."""
+    today = clock.today()
+    wanted = ledger.filters(args)
+    every = ledger.order(ledger.row(e, today) for e in ceping().store.ledger())
+    shown = [r for r in every if ledger.matches(r, wanted)]
+    meetings = {r["meeting"]: {"id": r["meeting"], "title": r["meeting_title"],
+                               "date": r["meeting_date"]} for r in every}  # fmt: skip
+    return {
+        "today": today.isoformat(),
+        "filters": wanted.query(),
+        "rows": labels.swap(shown, labels.label_map()),
+        "counts": ledger.counts(every, shown),
+        "warnings": ledger.warnings(every),
+        "meetings": sorted(meetings.values(), key=lambda m: -m["id"]),
+    }
+
+
+@bp.get("/ledger")
+@admin_required
+def get_ledger() -> Response:
+    """Every follow-up of the real meetings (`?status=&overdue=1&due_soon=1&meeting=&department=`
+    filter them), with `counts` and `warnings` of all."""
+    return jsonify(ledger_view(request.args))
+
+
+@bp.get("/ledger/warnings")
+@admin_required
+def ledger_warnings() -> Response:
+    """`{overdue: n, due_soon: n}` over every follow-up of the real meetings."""
+    today = clock.today()
+    entries = ceping().store.ledger(history=False)
+    return jsonify(ledger.warnings(ledger.row(e, today) for e in entries))
+
+
+@bp.put(f"/meetings/<{ID}:meeting_id>/followups/<{ID}:item_id>/answer")
+@admin_required
+def put_answer(meeting_id: int, item_id: int) -> Response:
+    """The department's answer on its follow-up `{received?, report?, assessment?, grade?,
+    status?}`; audit-logged. Answers the ledger row, with its history."""
+    done = ceping().store.set_answer(meeting_id, item_id, ledger.answer_change(_body()))
+    return jsonify(labels.swap(ledger.row(done, clock.today()), labels.label_map()))

@@ -1,4 +1,5 @@
-"""The secretary's console pages: login, the list of meetings, one meeting, its card sheet.
+"""The secretary's console pages: login, the list of meetings, one meeting, its card sheet,
+the follow-up ledger (整改台账).
 
 The pages are shells: their script reads and changes everything through the HTTP API (with
 the login session and its CSRF token) and hears live changes on the `/console` namespace.
@@ -129,3 +130,12 @@ def card_sheet(meeting_id: int) -> str | Response:
         if not c["revoked"] and c["origin"] == "issued" and (not wanted or c["grp"] == wanted)
     ]
     return render_template("cards.html", meeting=m, cards=cards, group=wanted)
+
+
+@bp.get("/ledger")
+def ledger() -> str | Response:
+    """The follow-up ledger (整改台账) of every real meeting, filtered by the query string (as
+    `GET /api/ledger`), with the department's answer on each."""
+    if not is_admin():
+        return redirect(url_for("console.index", next=request.full_path.rstrip("?")))
+    return render_template("ledger.html")

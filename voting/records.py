@@ -149,6 +149,50 @@ class Followup(TypedDict):
     carried_from: int | None
 
 
+class LedgerEvent(TypedDict):
+    """One step in a follow-up's history, read from the audit log: `created` (the reveal),
+    `followup` (status, due date or notes changed) or `answer` (the department's answer)."""
+
+    at: str
+    action: str
+    status: str | None  # the status after the step
+    before: str | None  # the status before it (None for `created`)
+    changed: list[str]  # the fields the step changed
+
+
+class LedgerEntry(TypedDict):
+    """A follow-up (整改) as the ledger (整改台账) keeps it, across meetings (`storage.ledger`)."""
+
+    item: int
+    meeting: int
+    meeting_title: str
+    meeting_date: str  # the day its items were revealed (else the day it was created)
+    archived: bool
+    position: int
+    subject: str  # the department
+    person: str
+    verdict: str | None  # the verdict that started it (from the reveal's audit entry)
+    verdict_label: str | None
+    status: str
+    due: str | None
+    notes: str
+    carried_from: int | None
+    received: str | None  # the day the department's 整改报告 was received
+    report: str  # its text (files sent with it are kept with the sitting's materials)
+    assessment: str  # the secretary's assessment of it
+    grade: str  # '' (none yet), 'pass' (合格) or 'fail' (不合格)
+    history: list[LedgerEvent]
+
+
+class LedgerRow(LedgerEntry):
+    """A ledger entry with what is computed for the day asked about (`voting.ledger.row`)."""
+
+    overdue: bool
+    days_left: int | None  # days until the due date (negative once overdue); None when closed
+    days_overdue: int | None
+    due_soon: bool  # still open and due within `ledger.SOON` days
+
+
 class PaperEntered(TypedDict):
     item: int
     aspect: int

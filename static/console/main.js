@@ -18,6 +18,7 @@ import { setupDownloads } from "./downloads.js";
 import { setupFollowups } from "./followups.js";
 import { setupRehearsal } from "./rehearsal.js";
 import { endSpeech, openOffered, pauseSpeech, renderSpeech, setupSpeech, startSpeech } from "./speech.js";
+import { showWarnings } from "../lib/warnings.js";
 
 const T = texts();
 const TABS = ["prepare", "run", "results"];
@@ -137,7 +138,10 @@ function connect() {
     refresh();
   });
   socket.on("turnout", applyTurnout);
-  socket.on("results", () => loadResults());
+  socket.on("results", () => {
+    loadResults();
+    showWarnings(); /* a reveal may start follow-ups */
+  });
   return socket;
 }
 
@@ -199,6 +203,7 @@ function start() {
   setupFollowups();
   setupRehearsal();
   setupSpeech();
+  showWarnings();
   document.addEventListener("keydown", onKey);
   TABS.forEach((tab) => $("tab-" + tab).addEventListener("click", () => setTab(tab)));
   const socket = connect();

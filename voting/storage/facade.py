@@ -29,6 +29,7 @@ from blinker import NamedSignal
 from voting import cards, clock
 from voting.cards import Admission
 from voting.errors import CepingError, NotFound
+from voting.ledger import AnswerChange
 from voting.records import (
     AuditEntry,
     AuditHead,
@@ -38,6 +39,7 @@ from voting.records import (
     IssuedCard,
     Item,
     LastMove,
+    LedgerEntry,
     Meeting,
     MeetingView,
     Moved,
@@ -48,7 +50,7 @@ from voting.records import (
 )
 from voting.settings import FollowupChange, MeetingSettings, Move, NewItem, PaperEntry, Vote
 from voting.signals import cards_changed, items_moved, records_changed, votes_recorded
-from voting.storage import audit, ballots, disk, followups, lifecycle, moves, prepare, reads
+from voting.storage import audit, ballots, disk, followups, ledger, lifecycle, moves, prepare, reads
 from voting.storage import speech as speeches
 from voting.storage.ballots import Known
 from voting.storage.rows import item_of, meeting_record, meeting_row
@@ -369,6 +371,22 @@ class Store:
 
         def job(conn: sqlite3.Connection) -> Followup:
             done = followups.set_followup(conn, meeting_id, item_id, change, day)
+            self._tell(records_changed, meeting_id=meeting_id, what="followup")
+            return done
+
+        return self._write(job)
+
+    def ledger(self, history: bool = True) -> list[LedgerEntry]:
+        """Every follow-up of the real meetings, archived ones too (`storage.ledger`); without
+        `history` (for the warnings) the audit log is not read."""
+        return self.read(lambda conn: ledger.entries(conn, history=history))
+
+    def set_answer(self, meeting_id: int, item_id: int, change: AnswerChange) -> LedgerEntry:
+        """Record a department's answer on its follow-up (and its status); audit-logged."""
+        day = clock.today()
+
+        def job(conn: sqlite3.Connection) -> LedgerEntry:
+            done = ledger.set_answer(conn, meeting_id, item_id, change, day)
             self._tell(records_changed, meeting_id=meeting_id, what="followup")
             return done
 

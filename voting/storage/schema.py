@@ -247,6 +247,21 @@ def m007_speech(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX speeches_meeting ON speeches (meeting_id, started_at)")
 
 
+@migrations()
+def m009_followup_answers(db: sqlite_utils.Database) -> None:
+    """The department's answer on its follow-up (整改): the date its 整改报告 was received, the
+    report's text, and the secretary's assessment (text, and a grade: 合格 `pass` / 不合格
+    `fail`, or none). Each change is an audit entry (`followup_answer`), as status changes are.
+    Files sent with a report are kept as the sitting's materials are, not in this table."""
+    db.execute("ALTER TABLE followups ADD COLUMN received TEXT")
+    db.execute("ALTER TABLE followups ADD COLUMN report TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE followups ADD COLUMN assessment TEXT NOT NULL DEFAULT ''")
+    db.execute(
+        "ALTER TABLE followups ADD COLUMN grade TEXT NOT NULL DEFAULT ''"
+        " CHECK (grade IN ('', 'pass', 'fail'))"
+    )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the schema up to date (idempotent)."""
     migrations.apply(sqlite_utils.Database(conn, execute_plugins=False))
