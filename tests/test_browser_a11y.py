@@ -73,6 +73,7 @@ class Hall:
         self.guards: list[Guard] = []
         self.console = self.page(browser, CONSOLE, "console")
         self.projector = self.page(browser, PROJECTOR, "projector")
+        self.projector.clock.install()  # time runs on, and the summary's wait can be skipped
         self.phone = self.page(browser, SMALL_PHONE, "phone")
         self.large = self.page(browser, SMALL_PHONE, "phone 大字")
 
@@ -158,6 +159,9 @@ def _the_batch(hall: Hall) -> None:
     hall.move("reveal", batch)
     _view(hall.projector, "batch-result")
     audit(hall.projector, "projector batch ranked")
+    hall.projector.clock.fast_forward(20_000)  # the last result has had its time on screen
+    _view(hall.projector, "summary")
+    audit(hall.projector, "projector summary")
     hall.console.wait_for_selector(
         f'tr[data-item="{batch[0]}"][data-state="revealed"]', timeout=WAIT
     )
@@ -166,9 +170,9 @@ def _the_batch(hall: Hall) -> None:
 
 def test_every_page_in_every_phase_passes_axe(browser, server):
     """Login, meetings list, console (each tab before the vote, running, the results with the
-    follow-ups), projector (idle, turnout, result, ranked batch) and phones at 360 px (normal
-    and 大字: waiting, one item, the batch of 24 written reports, confirming, voted, after the
-    reveal): no serious or critical violation."""
+    follow-ups), projector (idle, turnout, result, ranked batch, summary) and phones at 360 px
+    (normal and 大字: waiting, one item, the batch of 24 written reports, confirming, voted,
+    after the reveal): no serious or critical violation."""
     hall = Hall(browser, server)
     _before_the_vote(hall)
     _one_item(hall)
