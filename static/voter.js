@@ -149,6 +149,7 @@ function build(ks) {
       } else if (state.scale.score) {
         var wrap = el("label", "score", null, box), inp = el("input", "", null, wrap);
         inp.type = "number";
+        inp.setAttribute("aria-label", name(k));
         inp.setAttribute("inputmode", "numeric");
         inp.min = 0;
         inp.max = 100;
@@ -160,6 +161,8 @@ function build(ks) {
         showBand(inp);
       } else {
         var opts = el("div", "opts n" + state.scale.options.length, null, box);
+        opts.setAttribute("role", "group");
+        opts.setAttribute("aria-label", name(k));
         state.scale.options.forEach(function (o) {
           var b = el("button", "option " + tone(o.key), o.label, opts);
           b.type = "button";
@@ -458,6 +461,7 @@ $("todo").addEventListener("click", function () {
   if (!box) return;
   box.parentNode.className = "item need";
   box.parentNode.scrollIntoView({ behavior: "smooth", block: "center" });
+  if (box.querySelector("button")) box.querySelector("button").focus({ preventScroll: true });
 });
 $("submit").addEventListener("click", function () {
   if (!keys().every(chosen)) return;
@@ -499,6 +503,14 @@ window.addEventListener("storage", function (ev) { /* another tab of this card s
   render();
 });
 $("msg-x").addEventListener("click", function () { message(""); });
+var root = document.documentElement, big = $("large-text");
+function large(on) { /* 大字: voter.html's first script set the class from localStorage */
+  root.classList.toggle("large", on);
+  big.setAttribute("aria-pressed", String(on));
+  try { localStorage.setItem("ceping.large", on ? "1" : ""); } catch (e) { /* this visit only */ }
+}
+large(root.classList.contains("large"));
+big.addEventListener("click", function () { large(!root.classList.contains("large")); });
 $("retry").addEventListener("click", function () { location.reload(); });
 
 setInterval(tick, 1000);

@@ -35,10 +35,12 @@ function verdictOf(id) {
 
 function followupRow(id, f, scale) {
   const i = item(id);
-  const status = el("select", { class: "fu-status" }, Object.keys(T.followup_status).map((k) =>
+  const named = (what) => ({ "aria-labelledby": "fu-" + id + " fu-h-" + what }); // the item, the column
+  const status = el("select", { class: "fu-status", ...named("status") }, Object.keys(T.followup_status).map((k) =>
     el("option", { value: k, text: T.followup_status[k], selected: k === f.status })));
-  const due = el("input", { type: "date", class: "fu-due", value: f.due || "" });
-  const notes = el("input", { type: "text", class: "fu-notes", maxlength: "2000", value: f.notes || "" });
+  const due = el("input", { type: "date", class: "fu-due", value: f.due || "", ...named("due") });
+  const notes = el("input", { type: "text", class: "fu-notes", maxlength: "2000", value: f.notes || "",
+    ...named("notes") });
   const save = el("button", { type: "button", class: "btn small", text: T.save, onclick: () => {
     api("PUT", BASE + "/followups/" + id, { status: status.value, due: due.value || null, notes: notes.value })
       .then(() => {
@@ -47,7 +49,7 @@ function followupRow(id, f, scale) {
       }, fail);
   } });
   return el("tr", { "data-followup": id, class: f.overdue ? "overdue" : "" }, [
-    el("td", {}, [el("strong", { text: i.subject }), f.carried_from ? el("small",
+    el("td", {}, [el("strong", { id: "fu-" + id, text: i.subject }), f.carried_from ? el("small",
       { class: "muted carried", text: fill(T.carried, { id: f.carried_from }) }) : null]),
     el("td", {}, [verdictLabel(scale, verdictOf(id))]),
     el("td", {}, [status]),

@@ -100,7 +100,7 @@ function editor() {
 }
 
 function kindSelect(value, disabled) {
-  const select = el("select", { class: "kind", disabled: disabled, "aria-label": T.kinds[value] });
+  const select = el("select", { class: "kind", disabled: disabled, "aria-label": T.columns.kind });
   ["oral", "written", "other"].forEach((k) => {
     select.appendChild(el("option", { value: k, text: T.kinds[k], selected: k === value }));
   });
@@ -127,7 +127,7 @@ function editorRow(i, n, count) {
       title: locked ? T.locked_item : "" }),
     textCell(i, "person", locked, { maxlength: "200", "aria-label": T.person }),
     el("td", {}, [kindSelect(i.kind, locked)]),
-    textCell(i, "batch", locked, { maxlength: "40", size: "8", "aria-label": "batch" }),
+    textCell(i, "batch", locked, { maxlength: "40", size: "8", "aria-label": T.columns.batch }),
     el("td", {}, [stateBadge(i.state)]),
     el("td", { class: "nowrap" }, [
       iconButton("up", T.move_up, "↑", n === 0, () => reorder(i.id, -1)),
