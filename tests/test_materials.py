@@ -61,7 +61,8 @@ def test_the_type_is_told_from_the_bytes_not_the_name():
     assert materials.sniff(pdf_bytes(1), "a.txt").kind == "pdf"
     assert materials.sniff(jpeg_bytes(), "a.pdf") == materials.Sniffed("image", "jpeg")
     assert materials.sniff(docx_bytes("报告"), "x.bin").kind == "docx"
-    assert materials.sniff("述法报告\n第一段".encode(), "r.pdf") == materials.Sniffed("text", "utf-8")
+    text = "述法报告\n第一段".encode()
+    assert materials.sniff(text, "r.pdf") == materials.Sniffed("text", "utf-8")
     gbk = "述法报告：依法行政".encode("gb18030")
     assert materials.sniff(gbk, "r.txt") == materials.Sniffed("text", "gb18030")
     assert materials.decode_text(gbk, "gb18030") == "述法报告：依法行政"

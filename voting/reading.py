@@ -24,7 +24,17 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 
 from voting import materials, render
 from voting.auth import admin_required, is_admin, token_ok
@@ -40,6 +50,12 @@ SLACK = 1024 * 1024  # a multipart body's bytes besides the file
 P = ParamSpec("P")
 R = TypeVar("R")
 CACHE = "private, max-age=3600"  # a phone reads the pages again without asking; never a proxy
+
+
+@bp.app_context_processor
+def _limit() -> dict[str, int]:
+    """The size limit the console's materials panel states (and checks before it sends)."""
+    return {"materials_limit": materials.LIMIT_MB}
 
 
 def large_body(view: Callable[P, R]) -> Callable[P, R]:
@@ -75,7 +91,7 @@ def upload(meeting_id: int) -> tuple[Response, int]:
     store.materials.check(meeting_id, item_id)
     upload = request.files.get("file")
     if upload is None:
-        raise BadInput(N_("请选择要上传的文件（file）。"), "no_file")
+        raise BadInput(N_("请选择要上传的文件。"), "no_file")
     name = materials.clean_name(upload.filename)
     data = upload.read(materials.LIMIT + 1)
     sniffed = materials.sniff(data, name)
@@ -134,6 +150,16 @@ def withdraw_link(meeting_id: int) -> Response:
     return jsonify(reading_key=None, reading_url=None)
 
 
+@bp.get(f"/console/meetings/<{ID}:meeting_id>/reading")
+def reading_sheet(meeting_id: int) -> Any:
+    """The reading link to print: its address and its QR code, for the agenda or the group."""
+    if not is_admin():
+        return redirect(url_for("console.index", next=request.path))
+    m = ceping().store.meeting(meeting_id)  # or the not-found page
+    url = reading_url(ceping().store.materials.reading_key(meeting_id))
+    return render_template("reading_sheet.html", meeting=m, url=url)
+
+
 def reading_url(key: str | None) -> str | None:
     """The reading link's address: on the LAN address phones use, where it is known."""
     if not key:
@@ -167,9 +193,10 @@ def may_read(meeting_id: int) -> bool:
     return is_admin()
 
 
-@bp.get("/r/<key>")
-def reading_page(key: str) -> Any:
+@bp.get("/r/<reading>")
+def reading_page(reading: str) -> Any:
     """The reading link's page: the meeting's title, its items and their materials."""
+    key = reading
     meeting_id = ceping().store.materials.reading_meeting(key) if len(key) <= 64 else None
     if meeting_id is None:
         return _gone(page=True)

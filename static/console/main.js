@@ -17,6 +17,7 @@ import { loadResults, setupResults } from "./results.js";
 import { setupDownloads } from "./downloads.js";
 import { setupFollowups } from "./followups.js";
 import { setupRehearsal } from "./rehearsal.js";
+import { renderMaterials, setupMaterials } from "./materials.js";
 
 const T = texts();
 const TABS = ["prepare", "run", "results"];
@@ -71,6 +72,7 @@ function renderAll() {
   renderRun();
   renderButtons();
   renderEditor();
+  renderMaterials();
   lockSettings();
   if (!S.settingsDirty) fillSettings();
   const key = items().filter((i) => i.state === "closed" || i.state === "revealed")
@@ -192,6 +194,7 @@ function start() {
   setupDownloads();
   setupFollowups();
   setupRehearsal();
+  setupMaterials();
   document.addEventListener("keydown", onKey);
   TABS.forEach((tab) => $("tab-" + tab).addEventListener("click", () => setTab(tab)));
   const socket = connect();

@@ -137,8 +137,15 @@ def readers_view(conn: sqlite3.Connection, meeting_id: int) -> ReadersView:
         "meeting": meeting_id,
         "title": meeting["title"],
         "general": of(None),
-        "items": [{"id": r["id"], "subject": r["subject"], "person": r["person"],
-                   "materials": of(r["id"])} for r in items],  # fmt: skip
+        "items": [
+            {
+                "id": r["id"],
+                "subject": r["subject"],
+                "person": r["person"],
+                "materials": of(r["id"]),
+            }
+            for r in items
+        ],  # fmt: skip
     }
 
 
@@ -202,8 +209,8 @@ class Materials:
 
         def q(conn: sqlite3.Connection) -> list[int]:
             rows = conn.execute(
-                "SELECT DISTINCT item_id FROM materials WHERE meeting_id = ? AND item_id IS NOT NULL"
-                " ORDER BY item_id",
+                "SELECT DISTINCT item_id FROM materials"
+                " WHERE meeting_id = ? AND item_id IS NOT NULL ORDER BY item_id",
                 (meeting_id,),
             )
             return [r["item_id"] for r in rows]
