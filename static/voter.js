@@ -492,7 +492,7 @@ window.addEventListener("storage", function (ev) { /* another tab of this card s
   render();
 });
 document.addEventListener("click", function (ev) { /* 查看材料: static/reader.js, loaded once */
-  var b = ev.target.closest && ev.target.closest("[data-mat]"), s;
+  var b = ev.target.closest && ev.target.closest(".mat"), s;
   if (!b) return;
   if (window.CepingReader) return CepingReader.open($("app").dataset.meeting, TOKEN, b.dataset.mat, b);
   s = el("script", "", null, document.head);

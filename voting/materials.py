@@ -50,13 +50,21 @@ def clean_name(name: str | None) -> str:
 
 def check_size(size: int | None, name: str = "") -> None:
     """Refuse a file (or a request body) over the limit before it is read."""
-    if size is not None and size > LIMIT:
+    if size is None or size <= LIMIT:
+        return
+    mb = f"{size / 1024 / 1024:.1f}"
+    if not name:  # a request body too large to be read: its file's name is not known
         raise TooLarge(
-            N_("文件“%(name)s”过大（%(size)s MB），每个文件不能超过 %(limit)s MB。"),
-            name=clean_name(name) if name else "",
-            size=f"{size / 1024 / 1024:.1f}",
+            N_("上传的文件过大（%(size)s MB），每个文件不能超过 %(limit)s MB。"),
+            size=mb,
             limit=LIMIT_MB,
         )
+    raise TooLarge(
+        N_("文件“%(name)s”过大（%(size)s MB），每个文件不能超过 %(limit)s MB。"),
+        name=clean_name(name),
+        size=mb,
+        limit=LIMIT_MB,
+    )
 
 
 def sniff(data: bytes, name: str = "") -> Sniffed:

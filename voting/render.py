@@ -15,6 +15,7 @@ process with it (`run` is the server's side).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ PAGE_WIDTH = 1200  # px: sharp on a phone, pinch-zoom shows the small print
 IMAGE_MAX = 1600  # px: an uploaded picture's width at most
 QUALITY = 80
 TIMEOUT = 300  # seconds for one file
+NICE = 10  # the process's scheduling priority below the server's, as the documents' worker
 
 
 def render_pdf(src: Path, out: Path, max_pages: int) -> int:
@@ -143,6 +145,7 @@ def run(kind: str, src: Path, out: Path, encoding: str, process: bool = True) ->
 
 def main(argv: list[str]) -> int:
     kind, src, out, encoding, max_pages = argv
+    os.nice(NICE)  # the server's votes before this drawing
     try:
         pages = make(kind, Path(src), Path(out), encoding, int(max_pages))
     except Unreadable as e:

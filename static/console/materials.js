@@ -75,6 +75,7 @@ function renderReading() {
   $("reading-state").hidden = !!M.url;
   $("reading-print").hidden = !M.url;
   $("reading-withdraw").hidden = !M.url;
+  $("reading-make").textContent = M.url ? T.reading_renew : T.reading_make;
 }
 
 /* Redrawn with the rest of the page (items added, renamed, deleted) and after every change here. */
