@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from browsing import LAPTOP, PHONE, WAIT, Guard, login, new_meeting, shot
+from conftest import docx_bytes, jpeg_bytes, pdf_bytes
 from realserver import TOKEN
-from test_materials import docx_bytes, jpeg_bytes, pdf_bytes
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 

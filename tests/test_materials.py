@@ -13,42 +13,9 @@ import zipfile
 
 import pytest
 
-from conftest import ADMIN_TOKEN, Api
+from conftest import ADMIN_TOKEN, Api, docx_bytes, jpeg_bytes, pdf_bytes
 from voting import materials
 from voting.errors import BadInput
-
-# -- files made for the tests -----------------------------------------------------------------
-
-
-def pdf_bytes(pages: int = 3) -> bytes:
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_font("helvetica", size=24)
-    for n in range(pages):
-        pdf.add_page()
-        pdf.cell(text=f"Report page {n + 1}")
-    return bytes(pdf.output())
-
-
-def jpeg_bytes(width: int = 640, height: int = 480) -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), (200, 40, 40)).save(out, "JPEG")
-    return out.getvalue()
-
-
-def docx_bytes(*paragraphs: str) -> bytes:
-    import docx
-
-    document = docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
 
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(200)
 BROKEN_PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage garbage\n%%EOF\n"
