@@ -31,6 +31,7 @@ from flask import (
     jsonify,
     redirect,
     render_template,
+    render_template_string,
     request,
     send_file,
     url_for,
@@ -158,6 +159,18 @@ def reading_sheet(meeting_id: int) -> Any:
     m = ceping().store.meeting(meeting_id)  # or the not-found page
     url = reading_url(ceping().store.materials.reading_key(meeting_id))
     return render_template("reading_sheet.html", meeting=m, url=url)
+
+
+@bp.get(f"/console/meetings/<{ID}:meeting_id>/reading.svg")
+def reading_qr(meeting_id: int) -> Any:
+    """The reading link's QR code, as the console shows it beside the address (admin only)."""
+    if not is_admin():
+        return _gone()
+    url = reading_url(ceping().store.materials.reading_key(meeting_id))
+    if url is None:
+        return _gone()
+    svg = render_template_string("{{ qr_svg(url, label=label) }}", url=url, label=url)
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 def reading_url(key: str | None) -> str | None:

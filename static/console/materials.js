@@ -76,6 +76,9 @@ function renderReading() {
   $("reading-print").hidden = !M.url;
   $("reading-withdraw").hidden = !M.url;
   $("reading-make").textContent = M.url ? T.reading_renew : T.reading_make;
+  const qr = $("reading-qr");
+  qr.hidden = !M.url;
+  if (M.url) qr.src = "/console/meetings/" + MID + "/reading.svg?k=" + encodeURIComponent(M.reading);
 }
 
 /* Redrawn with the rest of the page (items added, renamed, deleted) and after every change here. */
