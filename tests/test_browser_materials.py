@@ -50,6 +50,10 @@ def board(server) -> dict[str, Any]:
         assert r.status_code == 201 and r.json()["pages"] == pages, r.text
     broken = upload(server, mid, b"%PDF-1.7\nbroken", "坏.pdf", made["oral"])
     assert broken.status_code == 400 and broken.json()["error"] == "unreadable_pdf"
+    exe = upload(server, mid, b"MZ\x90\x00" + bytes(500), "报告.pdf", made["oral"])
+    assert exe.status_code == 400 and exe.json()["error"] == "wrong_type"
+    big = upload(server, mid, b"%PDF-1.7\n" + bytes(30 * 2**20), "大.pdf", made["oral"])
+    assert big.status_code == 413 and "20 MB" in big.json()["message"]  # JSON, not Flask's page
     server.api("POST", f"/meetings/{mid}/open", {"items": made["batch"], "override_quorum": True})
     made["key"] = server.api("POST", f"/meetings/{mid}/reading", None, 201)["reading_key"]
     made["other"] = new_meeting(server, cards=1, written=0)
