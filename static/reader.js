@@ -62,7 +62,7 @@ function draw(meeting, key, item) {
   var list = it ? it.materials : shown.general;
   box.textContent = "";
   var bar = el("div", "rd-bar", null, box), head = el("div", "rd-head", null, bar);
-  el("h2", "", it ? it.subject : L.general, head);
+  el("h2", "", it ? it.subject : L.general, head).id = "rd-title";
   if (it && it.person) el("div", "rd-person", it.person, head);
   var x = el("button", "rd-x", L.close || "×", bar);
   x.type = "button";
@@ -79,6 +79,7 @@ function open(meeting, key, item, opener) {
   box = el("div", "rd", null, document.body);
   box.setAttribute("role", "dialog");
   box.setAttribute("aria-modal", "true");
+  box.setAttribute("aria-labelledby", "rd-title");
   el("div", "rd-spin", null, box).setAttribute("aria-hidden", "true");
   document.documentElement.classList.add("rd-open");
   history.pushState({ reader: 1 }, "");
