@@ -29,7 +29,7 @@ from display.events import ConsoleNamespace, ScreenNamespace
 from display.exports import bp as exports_bp
 from display.ledger import bp as ledger_export_bp
 from display.push import Pusher
-from voting import api, console, events, labels, rooms, voter, web_errors
+from voting import api, console, events, labels, reading, rooms, voter, web_errors
 from voting.context import Ceping
 from voting.dispatch import Phones
 from voting.storage import Store
@@ -75,10 +75,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
 
     csrf.exempt(api.bp)  # the API checks CSRF itself, for console sessions only (voting.auth)
+    csrf.exempt(reading.bp)  # so do the materials' API calls; its readers' routes only read
     app.jinja_env.globals["LANGUAGES"] = pages.LANGUAGES
     app.jinja_env.globals["qr_svg"] = qr.svg  # the card sheet's QR codes
     app.jinja_env.globals["label_map"] = labels.label_map  # the pages swap pushed labels
-    for blueprint in (api.bp, voter.bp, console.bp, screen.bp, exports_bp, publish.bp):
+    for blueprint in (api.bp, voter.bp, console.bp, screen.bp, exports_bp, publish.bp, reading.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(ledger_export_bp)  # the ledger's XLSX
     socketio.on_namespace(events.VoterNamespace(rooms.VOTER))

@@ -9,7 +9,7 @@ var $ = function (id) { return document.getElementById(id); };
 var T = JSON.parse($("i18n").textContent), TOKEN = $("app").dataset.token;
 var KEY = "ceping.voter." + TOKEN, S = store();
 var state = null, at = 0, items = {}, voted = {}, confirming = false, editing = false;
-var refused = null, inflight = false, gen = 0, built = "";
+var refused = null, inflight = false, gen = 0, built = "", MAT = $("app").dataset.mat;
 
 function fmt(s, v) { return s.replace(/%\((\w+)\)s/g, function (m, k) { return k in v ? v[k] : m; }); }
 function el(tag, cls, text, parent) {
@@ -138,6 +138,7 @@ function build(ks) {
     var who = el("div", "who", null, head);
     el("div", "subj", it.subject, who);
     if (it.person) el("div", "person", it.person, who);
+    if (MAT.indexOf(" " + it.id + " ") >= 0) el("button", "mat", T.mat, who).dataset.mat = it.id;
     ks.filter(function (k) { return itemOf(k) === String(it.id); }).forEach(function (k) {
       var a = k.split(":")[1], box = el("div", "aspect", null, li), e = get(k);
       box.dataset.k = k;
@@ -501,6 +502,14 @@ window.addEventListener("storage", function (ev) { /* another tab of this card s
   S = store();
   built = "";
   render();
+});
+document.addEventListener("click", function (ev) { /* 查看材料: static/reader.js, loaded once */
+  var b = ev.target.closest && ev.target.closest(".mat"), s;
+  if (!b) return;
+  if (window.CepingReader) return CepingReader.open($("app").dataset.meeting, TOKEN, b.dataset.mat, b);
+  s = el("script", "", null, document.head);
+  s.onload = function () { b.click(); };
+  s.src = $("app").dataset.reader;
 });
 $("msg-x").addEventListener("click", function () { message(""); });
 var root = document.documentElement, big = $("large-text");

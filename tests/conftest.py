@@ -11,6 +11,7 @@ its mark, the test fails.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -254,3 +255,36 @@ def pytest_runtest_makereport(item: pytest.Item) -> Iterator[Any]:
         report.outcome = "failed"
         report.longrepr = "\n".join(problems)
     return report
+
+
+# -- files for the materials (看一看) ---------------------------------------------------------
+
+
+def pdf_bytes(pages: int = 3) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=24)
+    for n in range(pages):
+        pdf.add_page()
+        pdf.cell(text=f"Report page {n + 1}")
+    return bytes(pdf.output())
+
+
+def jpeg_bytes(width: int = 640, height: int = 480) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 40, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def docx_bytes(*paragraphs: str) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

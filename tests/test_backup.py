@@ -6,6 +6,7 @@ newest 20 are kept. Restoring is copying a backup over `ceping.sqlite` in an ins
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import sqlite3
@@ -87,3 +88,20 @@ def test_only_the_newest_backups_are_kept_and_their_names_sort_by_time(app, api,
     kept = _backups(tmp_path, BACKUPS_KEPT)
     # In time order: the oldest kept is the 4th reveal's, the newest holds every reveal.
     assert [_revealed(b) for b in kept] == list(range(items - BACKUPS_KEPT + 1, items + 1))
+
+
+def test_a_backup_keeps_the_materials_files_beside_it(app, api, tmp_path):
+    """看一看: the materials' files go beside the copy (`….materials/`), as they were then."""
+    made = api.meeting(cards=2, items=1)
+    mid, (item,) = made["meeting"]["id"], made["items"]
+    r = api.client.post(
+        f"/api/meetings/{mid}/materials", headers=api.headers, content_type="multipart/form-data",
+        data={"file": (io.BytesIO("述法报告全文".encode()), "报告.txt"), "item": str(item)},
+    )  # fmt: skip
+    assert r.status_code == 201, r.get_json()
+    api.move(mid, "open", [item], override_quorum=True)
+    api.move(mid, "close", [item])
+    api.move(mid, "reveal", [item])
+    (backup,) = _backups(tmp_path, 1)
+    text = backup.with_suffix(".materials") / str(mid) / str(r.get_json()["id"]) / "text.txt"
+    assert text.read_text(encoding="utf-8") == "述法报告全文"

@@ -251,3 +251,45 @@ class PhoneState(TypedDict):
     withdrawn: NotRequired[list[int]]  # items a reset (or an undo) took back: `dispatch.WHY`
     reopened: NotRequired[list[int]]  # items a reopen (or an undo) brought back
     speech: NotRequired[dict[str, Any] | None]  # the 述法 running or paused (waiting phones)
+
+
+class Material(TypedDict):
+    """A material (看一看): its files are the page images or the text a phone shows."""
+
+    id: int
+    meeting_id: int
+    item_id: int | None  # None: the meeting's general materials
+    name: str
+    kind: str  # pdf, image, docx, text
+    pages: int  # page images (0: a text)
+    bytes: int  # the uploaded file's size
+    created_at: str
+
+
+class MaterialListing(TypedDict):
+    materials: list[Material]
+    missing: list[int]  # items that have no material yet (缺少材料)
+    reading_key: str | None  # the reading link's key; None: none, or withdrawn
+
+
+class ShownMaterial(TypedDict):
+    id: int
+    name: str
+    kind: str
+    pages: int
+
+
+class ShownItem(TypedDict):
+    id: int
+    subject: str
+    person: str
+    materials: list[ShownMaterial]
+
+
+class ReadersView(TypedDict):
+    """What a reader of the materials is shown (the reading link, a card, the console)."""
+
+    meeting: int
+    title: str
+    general: list[ShownMaterial]
+    items: list[ShownItem]

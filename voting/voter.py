@@ -51,7 +51,9 @@ def ballot(token: str) -> tuple[str, int] | Response:
         page = render_template("voter_refused.html", reason=decision.error, title=title)
         return _with_cookie(make_response(page, 409), device, new)
     meeting = ceping().store.meeting(card["meeting_id"])
-    page = render_template("voter.html", card=card, meeting=meeting, token=token)
+    materials = ceping().store.materials.items_with(meeting["id"])  # their 查看材料
+    page = render_template("voter.html", card=card, meeting=meeting, token=token,
+                           materials=materials)  # fmt: skip
     return _with_cookie(make_response(page), device, new)
 
 

@@ -19,6 +19,7 @@ import { setupFollowups } from "./followups.js";
 import { setupRehearsal } from "./rehearsal.js";
 import { endSpeech, openOffered, pauseSpeech, renderSpeech, setupSpeech, startSpeech } from "./speech.js";
 import { showWarnings } from "../lib/warnings.js";
+import { renderMaterials, setupMaterials } from "./materials.js";
 
 const T = texts();
 const TABS = ["prepare", "run", "results"];
@@ -74,6 +75,7 @@ function renderAll() {
   renderButtons();
   renderSpeech();
   renderEditor();
+  renderMaterials();
   lockSettings();
   if (!S.settingsDirty) fillSettings();
   const key = items().filter((i) => i.state === "closed" || i.state === "revealed")
@@ -204,6 +206,7 @@ function start() {
   setupRehearsal();
   setupSpeech();
   showWarnings();
+  setupMaterials();
   document.addEventListener("keydown", onKey);
   TABS.forEach((tab) => $("tab-" + tab).addEventListener("click", () => setTab(tab)));
   const socket = connect();

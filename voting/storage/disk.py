@@ -6,6 +6,8 @@ writer's thread, so no write races them and the event loop never waits on the di
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -58,7 +60,8 @@ def backup_job(
     SQLite's backup API copies a consistent snapshot, WAL included. The copy is then vacuumed,
     as a close seals the database: it keeps no trace of the order in which the votes of items
     still open came. Names sort by time and say the meeting:
-    `20261201T080000123Z-meeting-3.sqlite` (UTC).
+    `20261201T080000123Z-meeting-3.sqlite` (UTC). The materials' files (看一看) go beside it,
+    in `…-meeting-3.materials/` (`link_materials`): restoring is copying both back.
     """
     folder = path.parent / "backups"
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")[:-3] + "Z"
@@ -77,9 +80,29 @@ def backup_job(
             copy.execute("VACUUM")
         finally:
             copy.close()
+        link_materials(path.parent / "materials", target.with_suffix(".materials"))
         partial.replace(target)  # a backup is there whole or not at all
         for old in sorted(folder.glob("*-meeting-*.sqlite"))[:-keep]:
             old.unlink(missing_ok=True)
+            shutil.rmtree(old.with_suffix(".materials"), ignore_errors=True)
         return target
 
     return job
+
+
+def link_materials(source: Path, target: Path) -> None:
+    """The materials' files as they are now, into `target`: hard links where the disk allows
+    (a material's files never change once written, so a link costs nothing and keeps the file
+    after the material is deleted), else copies. Uploads under way (`.uploads`) are left out."""
+    if not source.is_dir():
+        return
+    for dirpath, dirnames, filenames in os.walk(source):
+        here = Path(dirpath)
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        into = target / here.relative_to(source)
+        into.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for name in filenames:
+            try:
+                os.link(here / name, into / name)
+            except OSError:
+                shutil.copy2(here / name, into / name)

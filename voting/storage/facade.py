@@ -53,6 +53,7 @@ from voting.signals import cards_changed, items_moved, records_changed, votes_re
 from voting.storage import audit, ballots, disk, followups, ledger, lifecycle, moves, prepare, reads
 from voting.storage import speech as speeches
 from voting.storage.ballots import Known
+from voting.storage.materials import Materials
 from voting.storage.rows import item_of, meeting_record, meeting_row
 from voting.storage.schema import migrate
 from voting.writer import Runtime, Writer
@@ -81,6 +82,7 @@ class Store:
         # What votes are checked against (cards, meetings, items), kept between votes by the
         # writer's thread and forgotten by every other write.
         self._known = Known()
+        self.materials = Materials(self)  # 看一看: the items' materials, the reading link
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -234,6 +236,7 @@ class Store:
         def job(conn: sqlite3.Connection) -> None:
             prepare.delete_item(conn, meeting_id, item_id)
             self._moved(meeting_id, "delete", [item_id])
+            self.writer.after_commit(self.materials.sweep)  # its materials' files
 
         self._write(job)
 
@@ -335,6 +338,7 @@ class Store:
             lifecycle.delete_meeting(conn, meeting_id, copy.name)
             self._recount_voted(conn, meeting_id)  # forgets it
             self._tell(records_changed, meeting_id=meeting_id, what="deleted")
+            self.writer.after_commit(self.materials.sweep)  # its materials' files (backed up)
 
         self._write(job)
         self.seal()

@@ -248,6 +248,38 @@ def m007_speech(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m008_materials(db: sqlite_utils.Database) -> None:
+    """看一看: the reports and documents members read, per item or for the whole meeting.
+
+    A material's files (page images or text) live in `instance/materials/<meeting>/<id>/`; the
+    row says what they are. `item_id` NULL: the meeting's general materials. `owner` says whose
+    files they are: 'item' (an item's or the meeting's) now; a follow-up (整改) may own some later
+    (`followup_item`, not used yet). A meeting's `reading_key` opens its materials read-only
+    before the sitting (the reading link); NULL: none, or withdrawn.
+    """
+    db.execute(
+        """CREATE TABLE materials (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            item_id INTEGER REFERENCES items(id) ON DELETE CASCADE,
+            owner TEXT NOT NULL DEFAULT 'item' CHECK (owner IN ('item', 'followup')),
+            followup_item INTEGER,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('pdf', 'image', 'docx', 'text')),
+            pages INTEGER NOT NULL DEFAULT 0 CHECK (pages >= 0),
+            bytes INTEGER NOT NULL CHECK (bytes >= 0),
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX materials_meeting ON materials (meeting_id, item_id)")
+    db.execute("ALTER TABLE meetings ADD COLUMN reading_key TEXT")
+    db.execute(
+        "CREATE UNIQUE INDEX meetings_reading_key ON meetings (reading_key)"
+        " WHERE reading_key IS NOT NULL"
+    )
+
+
+@migrations()
 def m009_followup_answers(db: sqlite_utils.Database) -> None:
     """The department's answer on its follow-up (整改): the date its 整改报告 was received, the
     report's text, and the secretary's assessment (text, and a grade: 合格 `pass` / 不合格
