@@ -44,6 +44,7 @@ class Item(TypedDict):
     batch: str
     state: str
     closes_at: float | None
+    followup_item: NotRequired[int]  # 整改情况: the item whose follow-up it reviews
 
 
 class Turnout(TypedDict):

@@ -15,7 +15,7 @@ import { fillSettings, lockSettings, renderEditor, renderTitle, setupPrepare } f
 import { loadCards, loadCardsSoon, setupCards } from "./cards.js";
 import { loadResults, setupResults } from "./results.js";
 import { setupDownloads } from "./downloads.js";
-import { setupFollowups } from "./followups.js";
+import { setupFollowups, showScreenView } from "./followups.js";
 import { setupRehearsal } from "./rehearsal.js";
 
 const T = texts();
@@ -114,6 +114,7 @@ function watch(socket) {
       fail({ code: (ack && ack.error) || "not_found", serverMessage: ack && ack.message });
       return;
     }
+    showScreenView(ack.view);
     refresh();
   });
 }
@@ -136,6 +137,7 @@ function connect() {
   });
   socket.on("turnout", applyTurnout);
   socket.on("results", () => loadResults());
+  socket.on("view", (v) => showScreenView(v.view));
   return socket;
 }
 

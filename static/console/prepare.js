@@ -95,7 +95,7 @@ function editor() {
 
 function kindSelect(value, disabled) {
   const select = el("select", { class: "kind", disabled: disabled, "aria-label": T.kinds[value] });
-  ["oral", "written", "other"].forEach((k) => {
+  ["oral", "written", "other", "rectification"].forEach((k) => {
     select.appendChild(el("option", { value: k, text: T.kinds[k], selected: k === value }));
   });
   return select;
