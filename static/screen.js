@@ -731,6 +731,8 @@
     view._rows = data.rows;
     view._columns = [];
     view._build = previousTable;
+    view._rowMax = 116; // a few departments: larger rows, still read from 10 m when many
+    view._fontMax = 52;
   }
 
   function onView(v) {
@@ -758,9 +760,9 @@
       perCol = capacity;
       pages = Math.ceil(rows.length / (perCol * cols));
     }
-    var rowH = Math.min(84, Math.floor((avail - thead) / perCol));
+    var rowH = Math.min(view._rowMax || 84, Math.floor((avail - thead) / perCol));
     body.style.setProperty("--row-h", rowH + "px");
-    body.style.setProperty("--row-font", Math.max(26, Math.min(cols > 1 ? 34 : 40, Math.round(rowH * 0.6))) + "px");
+    body.style.setProperty("--row-font", Math.max(26, Math.min(cols > 1 ? 34 : view._fontMax || 40, Math.round(rowH * 0.6))) + "px");
     view._pages = [];
     for (var p = 0; p < pages; p++) {
       var page = el("div", "t-page cols-" + cols);

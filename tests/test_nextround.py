@@ -71,12 +71,14 @@ def _old_database(path) -> None:
     schema.migrations.apply(
         sqlite_utils.Database(conn, execute_plugins=False), stop_before="m010_rectification"
     )
+    rule = '{"kind":"majority","base":"expected","thresholds":[]}'
+    combine = '{"kind":"members_only","group":"member","weights":null}'
     conn.execute(
         "INSERT INTO meetings (id, title, expected, scale, rule, combine, aspects, secret,"
         " allow_change, join_mode, join_key, screen_key, quorum, live_tallies, created_at)"
-        " VALUES (1, '旧测评', 4, 'satisfaction', '{\"kind\":\"majority\",\"base\":\"expected\","
-        "\"thresholds\":[]}', '{\"kind\":\"members_only\",\"group\":\"member\",\"weights\":null}',"
-        " '[\"总体评价\"]', 1, 0, 'cards', 'jk', 'sk', 0, 0, '2026-01-05T01:00:00.000+00:00')"
+        " VALUES (1, '旧测评', 4, 'satisfaction', ?, ?, '[\"总体评价\"]', 1, 0, 'cards', 'jk',"
+        " 'sk', 0, 0, '2026-01-05T01:00:00.000+00:00')",
+        (rule, combine),
     )
     for n, (subject, kind) in enumerate([("市甲局", "oral"), ("市乙局", "written")], 1):
         conn.execute(
@@ -106,7 +108,7 @@ def _old_database(path) -> None:
 def _rows(path, table: str) -> list[tuple]:
     conn = sqlite3.connect(path)
     try:
-        return sorted(map(tuple, conn.execute(f"SELECT * FROM {table}")))  # noqa: S608
+        return sorted(map(tuple, conn.execute(f"SELECT * FROM {table}")))
     finally:
         conn.close()
 
@@ -244,16 +246,17 @@ def test_latest_earlier_real_round_is_picked(later):
     found = rounds.latest_earlier(
         9,
         "2026-07-01T00:00:00.000+00:00",
-        [e(1, 1, "2026-01-01T00:00:00.000+00:00"), e(2, 2, "2026-04-01T00:00:00.000+00:00"),
-         e(3, 3, "2026-05-01T00:00:00.000+00:00", rehearsal=True),
-         e(4, 10, "2026-08-01T00:00:00.000+00:00")],  # fmt: skip
+        [
+            e(1, 1, "2026-01-01T00:00:00.000+00:00"),
+            e(2, 2, "2026-04-01T00:00:00.000+00:00"),
+            e(3, 3, "2026-05-01T00:00:00.000+00:00", rehearsal=True),
+            e(4, 10, "2026-08-01T00:00:00.000+00:00"),
+        ],  # fmt: skip
     )
     assert found["市甲局"]["item"] == 2  # not the rehearsal, not the later meeting
 
 
-def test_previous_round_lists_last_round_s_short_departments_with_their_follow_up(
-    app, api, later
-):
+def test_previous_round_lists_last_round_s_short_departments_with_their_follow_up(app, api, later):
     subjects = ["市甲局", "市乙局", "市丙局", "市丁局"]
     first, f_ids = rated(app, api, [SHORT, SHORT, SHORT, GOOD], subjects)
     api.send("PUT", f"/meetings/{first}/followups/{f_ids[0]}", {"status": "done"}, 200)
