@@ -206,6 +206,9 @@ def test_what_is_refused_and_that_a_refusal_changes_nothing(app, api, rounds_, l
     assert "再次测评" in refused(path, {"followup": yi}, 409, "not_re_evaluate")  # pending
     refused(path, {"followup": bing}, 404, "not_found")  # 满意: no follow-up at all
     refused(path, {"followup": 10**9}, 404, "not_found")
+    draft = [i["id"] for i in api.get(f"/meetings/{b}").get_json()["items"]][0]
+    re_evaluate(api, b, draft)  # a record started by hand on an item not rated yet
+    refused(path, {"followup": draft}, 409, "not_revealed")
     for body in ({}, {"followup": "1"}, {"followup": jia, "x": 1}, []):
         refused(path, body, 400, "bad_input")
     refused(f"/meetings/{a}/items/from-followup", {"followup": jia}, 409, "target_not_later")

@@ -25,8 +25,8 @@ KIND = "rectification"
 def _source(conn: sqlite3.Connection, followup_item: int) -> sqlite3.Row:
     """The item whose own follow-up record is `followup_item`'s, with its meeting and record."""
     row = conn.execute(
-        "SELECT i.id, i.subject, i.person, i.meeting_id, m.created_at, m.rehearsal, m.title,"
-        " f.status FROM items i JOIN meetings m ON m.id = i.meeting_id"
+        "SELECT i.id, i.subject, i.person, i.meeting_id, i.state, m.created_at, m.rehearsal,"
+        " m.title, f.status FROM items i JOIN meetings m ON m.id = i.meeting_id"
         " JOIN followups f ON f.item_id = i.id WHERE i.id = ?",
         (followup_item,),
     ).fetchone()
@@ -41,6 +41,12 @@ def _check(conn: sqlite3.Connection, source: sqlite3.Row, target: sqlite3.Row) -
         raise Refused(
             "not_re_evaluate",
             "“%(subject)s”的整改事项未标为“再次测评”，不能列入下一轮测评。",
+            subject=source["subject"],
+        )
+    if source["state"] != "revealed":  # a record started by hand on an item never rated
+        raise Refused(
+            "not_revealed",
+            "“%(subject)s”的测评结果尚未公布，其整改事项不能列入下一轮测评。",
             subject=source["subject"],
         )
     if source["rehearsal"]:
