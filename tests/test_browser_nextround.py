@@ -1,7 +1,7 @@
 """The next round in a real browser: two real meetings a quarter apart (the server's clock moved,
 `CEPING_CLOCK_FILE`), the first leaves three departments short; from the console one follow-up
 marked 再次测评 is added to the second meeting, and the projector's 上一轮整改情况 (put up from
-the console) lists the three with their status."""
+the console) lists the three with their status; a rehearsal's follow-up between never appears."""
 
 from __future__ import annotations
 
@@ -29,28 +29,32 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running.stop()
 
 
-def first_meeting(server: Server) -> tuple[int, dict[str, int]]:
-    """A real meeting whose four departments are rated by paper ballots and revealed."""
-    m = server.api("POST", "/meetings", {"title": "第一季度述法测评", "expected": 3}, 201)
+def rated(server: Server, plan: dict[str, str], **settings) -> tuple[int, dict[str, int]]:
+    """A meeting whose departments are rated by paper ballots as `plan` says, and revealed."""
+    m = server.api(
+        "POST", "/meetings", {"title": "第一季度述法测评", "expected": 3, **settings}, 201
+    )
     mid = m["id"]
-    items = [{"subject": s, "person": f"{s[1]}局长", "kind": "oral"} for s in PLAN]
+    items = [{"subject": s, "person": f"{s[1]}局长", "kind": "oral"} for s in plan]
     ids = server.api("POST", f"/meetings/{mid}/items", {"items": items}, 201)["ids"]
     server.api("POST", f"/meetings/{mid}/open",
                {"items": ids, "override_quorum": True, "accept_unreachable": True})  # fmt: skip
     server.api("POST", f"/meetings/{mid}/close", {"items": ids})
-    for item, choice in zip(ids, PLAN.values(), strict=True):
+    for item, choice in zip(ids, plan.values(), strict=True):
         server.api("POST", f"/meetings/{mid}/items/{item}/paper", {"counts": {choice: 3}})
     server.api("POST", f"/meetings/{mid}/reveal", {"items": ids})
-    return mid, dict(zip(PLAN, ids, strict=True))
+    return mid, dict(zip(plan, ids, strict=True))
 
 
 def test_the_next_round_from_the_console_and_the_projector_s_previous_round(browser, server):
-    first, ids = first_meeting(server)
+    first, ids = rated(server, PLAN)
     short = server.api("GET", f"/meetings/{first}/followups")["followups"]
     assert sorted(int(k) for k in short) == sorted(ids[s] for s in ("市甲局", "市乙局", "市丙局"))
     put = f"/meetings/{first}/followups/"
     server.api("PUT", put + str(ids["市甲局"]), {"status": "re_evaluate"})
     server.api("PUT", put + str(ids["市乙局"]), {"status": "done"})
+    server.move_clock(QUARTER / 2)  # a rehearsal between: its follow-ups never appear
+    rated(server, {"市丁局": "unsatisfied"}, rehearsal=True)
     server.move_clock(QUARTER)  # a quarter later: the second meeting, 市丙局 overdue
     second = server.api("POST", f"/meetings/{first}/copy", {"title": "第二季度述法测评"}, 201)
     sid = second["id"]
@@ -92,7 +96,7 @@ def test_the_next_round_from_the_console_and_the_projector_s_previous_round(brow
         )
         for n in range(3)
     }
-    assert list(shown) == ["市甲局", "市乙局", "市丙局"]  # 市丁局 was 满意: nothing to rectify
+    assert list(shown) == ["市甲局", "市乙局", "市丙局"]  # 市丁局 was 满意 (short in a rehearsal)
     assert shown["市甲局"][0] == "再次测评" and shown["市乙局"][0] == "已完成"
     assert shown["市丙局"][0] == "待整改" and "逾期" in shown["市丙局"][1]
     assert "完成" in shown["市乙局"][1]
