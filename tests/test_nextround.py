@@ -336,3 +336,16 @@ def test_the_projector_shows_the_view_and_goes_back(app, api, rounds_):
 def test_the_report_has_no_section_without_a_previous_round(app, api):
     mid, _ids = rated(app, api, [SHORT], ["市甲局"])
     assert reportdata.collect(app.extensions["ceping"].store, mid).previous is None
+
+
+def test_a_later_meeting_s_report_follows_a_change_of_an_earlier_follow_up(app, api, rounds_):
+    a, b, jia, yi, _bing = rounds_
+
+    def report_text() -> str:
+        data = api.get(f"/meetings/{b}/report.pdf").data
+        return re.sub(r"\s+", "", "".join(p.extract_text() for p in pypdf.PdfReader(
+            io.BytesIO(data)).pages))  # fmt: skip
+
+    assert "待整改" in report_text()  # 市乙局
+    api.send("PUT", f"/meetings/{a}/followups/{yi}", {"status": "in_progress"}, 200)
+    assert "整改中" in report_text()  # the kept copy was out of date, and made again
