@@ -72,6 +72,8 @@ def test_the_next_round_from_the_console_and_the_projector_s_previous_round(brow
     row.locator("button.next-add").click()
     console.wait_for_selector("#toast.visible.ok", timeout=WAIT)
     assert "第二季度述法测评" in console.text_content("#toast")
+    row.locator(".brought").wait_for(timeout=WAIT)  # said in place of the button
+    assert "第二季度述法测评" in row.locator(".brought").text_content()
     shot(console, "70-console-next-round")
     added = server.api("GET", f"/meetings/{sid}")["items"][-1]
     assert (added["subject"], added["kind"], added["followup_item"]) == (

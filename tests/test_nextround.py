@@ -190,6 +190,10 @@ def test_one_action_adds_the_department_as_rectification_linked_and_audited(app,
     assert entry["detail"] == {"item": added["id"], "followup": jia, "from_meeting": a,
                                "subject": "市甲局"}  # fmt: skip
     assert api.get("/verify").get_json()["ok"]
+    brought = api.get(f"/meetings/{a}/next-round").get_json()["brought"]
+    assert brought == {str(jia): [{"meeting": b, "title": "第二轮述法测评", "item": added["id"],
+                                   "state": "draft"}]}  # fmt: skip
+    assert api.get(f"/meetings/{b}/next-round").get_json()["brought"] == {}
 
 
 def test_what_is_refused_and_that_a_refusal_changes_nothing(app, api, rounds_, later):

@@ -242,6 +242,14 @@ def item_from_followup(meeting_id: int) -> tuple[Response, int]:
     return jsonify(ceping().store.add_from_followup(meeting_id, followup)), 201
 
 
+@bp.get(f"/meetings/<{ID}:meeting_id>/next-round")
+@admin_required
+def next_round(meeting_id: int) -> Response:
+    """Which of this meeting's follow-ups were brought to a later meeting: `{brought: {item:
+    [{meeting, title, item, state}]}}`."""
+    return jsonify(brought=ceping().store.brought(meeting_id))
+
+
 @bp.get(f"/meetings/<{ID}:meeting_id>/previous-round")
 @admin_required
 def previous_round(meeting_id: int) -> Response:

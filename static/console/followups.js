@@ -8,10 +8,11 @@ import { BASE, MID, S, item, items, verdictLabel } from "./meeting.js";
 const T = texts();
 
 export function loadPublish() {
-  return Promise.all([api("GET", BASE + "/comments"), api("GET", BASE + "/followups")]).then(
+  return Promise.all([api("GET", BASE + "/comments"), api("GET", BASE + "/followups"),
+    api("GET", BASE + "/next-round")]).then(
     (got) => {
       renderComments(got[0].comments);
-      renderFollowups(got[1].followups);
+      renderFollowups(got[1].followups, got[2].brought);
     }, fail);
 }
 
@@ -34,7 +35,7 @@ function verdictOf(id) {
   return found ? found.aspects[0].result : null;
 }
 
-function followupRow(id, f, scale) {
+function followupRow(id, f, scale, brought) {
   const i = item(id);
   const status = el("select", { class: "fu-status" }, Object.keys(T.followup_status).map((k) =>
     el("option", { value: k, text: T.followup_status[k], selected: k === f.status })));
@@ -54,7 +55,9 @@ function followupRow(id, f, scale) {
     el("td", {}, [status]),
     el("td", {}, [due, f.overdue ? el("span", { class: "overdue-mark", text: T.overdue }) : null]),
     el("td", {}, [notes]),
-    el("td", { class: "fu-actions" }, [save, nextRoundButton(id, f)])
+    el("td", { class: "fu-actions" }, [save, brought ? el("small", { class: "muted brought",
+      text: fill(T.next_round_in, { meeting: brought.map((b) => b.title).join("、") }) })
+      : nextRoundButton(id, f)])
   ]);
 }
 
@@ -84,7 +87,6 @@ function nextRoundButton(id, f) {
 function addToMeeting(id, target, name) {
   api("POST", "/api/meetings/" + target + "/items/from-followup", { followup: id }).then((added) => {
     show(fill(T.next_round_done, { name: added.subject, meeting: name }));
-    followupsShown = "";
     loadPublish();
   }, fail);
 }
@@ -112,12 +114,12 @@ function toggleScreen() {
 
 let followupsShown = "";
 
-function renderFollowups(every) {
+function renderFollowups(every, brought) {
   const body = $("followups-body");
   const scale = S.results ? S.results.scale : { levels: [], options: [] };
   const months = $("followup-months");
   if (document.activeElement !== months) months.value = S.meeting.followup_months || 3;
-  const sig = JSON.stringify([every, scale.key, items().map((i) => i.subject)]);
+  const sig = JSON.stringify([every, brought, scale.key, items().map((i) => i.subject)]);
   if (sig === followupsShown) return; /* unchanged: keep what the secretary is typing */
   followupsShown = sig;
   clear(body);
@@ -126,7 +128,7 @@ function renderFollowups(every) {
   const best = (scale.options || []).filter((o) => o.key === (scale.levels || [])[0])[0];
   $("followups-empty").hidden = !!ids.length;
   $("followups-empty").textContent = fill(T.followups_none, { best: best ? best.label : "" });
-  ids.forEach((id) => body.appendChild(followupRow(id, every[id], scale)));
+  ids.forEach((id) => body.appendChild(followupRow(id, every[id], scale, (brought || {})[id])));
 }
 
 function saveMonths(ev) {

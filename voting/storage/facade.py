@@ -395,6 +395,10 @@ class Store:
 
         return self._write(job)
 
+    def brought(self, meeting_id: int) -> dict[str, list[dict[str, Any]]]:
+        """{follow-up item: the 整改情况 items reviewing it at later meetings}."""
+        return self.read(lambda conn: nextround.brought(conn, meeting_id))
+
     def previous_round(self, meeting_id: int, today: date | None = None) -> PreviousRound:
         """上一轮整改情况: each department of the meeting whose latest earlier real rating fell
         short, with that verdict and its follow-up (`voting.rounds`)."""

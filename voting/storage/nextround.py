@@ -111,6 +111,24 @@ def add_from_followup(conn: sqlite3.Connection, target_id: int, followup_item: i
     return item_record(conn.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone())
 
 
+def brought(conn: sqlite3.Connection, meeting_id: int) -> dict[str, list[dict[str, Any]]]:
+    """{follow-up item: the 整改情况 items reviewing it at later meetings} for this meeting's
+    follow-ups: `{meeting, title, item, state}` each."""
+    meeting_row(conn, meeting_id)
+    rows = conn.execute(
+        "SELECT i.followup_item_id, i.id, i.meeting_id, i.state, m.title FROM items i"
+        " JOIN meetings m ON m.id = i.meeting_id JOIN items s ON s.id = i.followup_item_id"
+        " WHERE s.meeting_id = ? ORDER BY i.meeting_id, i.id",
+        (meeting_id,),
+    ).fetchall()
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        out[str(r["followup_item_id"])].append(
+            {"meeting": r["meeting_id"], "title": r["title"], "item": r["id"], "state": r["state"]}
+        )
+    return dict(out)
+
+
 def _candidates(conn: sqlite3.Connection, meeting_id: int) -> list[rounds.Earlier]:
     """Every revealed rating, at another meeting, of a department this meeting rates."""
     rows = conn.execute(
