@@ -110,6 +110,10 @@ class Documents:
         if what == "deleted":
             self.forget(meeting_id)
             return
+        if what == "followup":  # a later meeting's report shows it (上一轮整改情况)
+            reports = {m for (m, kind, _v) in self.copies if kind == "report"}
+            for other in reports - {meeting_id}:
+                self.versions[(other, "report")] += 1
         self.changed(meeting_id, ("cards",) if what == "cards" else ("report", "letters"))
 
     def forget(self, meeting_id: int) -> None:

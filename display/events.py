@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import session
+from flask import current_app, session
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from voting import rooms, views
@@ -66,6 +66,9 @@ class ScreenNamespace(OnePayload):
         emit("meeting", views.screen_meeting(store, meeting_id))
         emit("turnout", views.turnout(store, meeting_id, live=m["live_tallies"]))
         emit("results", views.revealed_results(store, meeting_id))
+        pusher = current_app.extensions.get("ceping.pusher")
+        if pusher is not None and meeting_id in pusher.views:  # a view the secretary put up
+            emit("view", pusher.view_of(meeting_id))
 
 
 class ConsoleNamespace(OnePayload):
@@ -90,4 +93,6 @@ class ConsoleNamespace(OnePayload):
             raise BadInput("请发送 {meeting: 编号}。", "bad_payload")
         m = ceping().store.meeting(meeting_id)  # or the ack of a NotFound (OnePayload)
         join_room(rooms.console(meeting_id))
-        return {"ok": True, "meeting": m, "sid": sid()}
+        pusher = current_app.extensions.get("ceping.pusher")
+        view = pusher.views.get(meeting_id, "live") if pusher is not None else "live"
+        return {"ok": True, "meeting": m, "sid": sid(), "view": view}

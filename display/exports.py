@@ -43,7 +43,7 @@ def csv_cell(value: Any) -> Any:
 
 def _labels() -> dict[str, Any]:
     return {
-        "kinds": {"oral": _("现场述法"), "written": _("书面述法"), "other": _("其他")},
+        "kinds": labels.kind_names(),
         "groups": {"member": _("常委会组成人员"), "deputy": _("列席代表")},
         "states": {"closed": _("已结束"), "revealed": _("已公布")},
         "followup": {

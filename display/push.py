@@ -16,7 +16,10 @@ from typing import Any
 
 from voting import meeting, rooms, views
 from voting.context import Ceping
-from voting.signals import cards_changed, items_moved, votes_recorded
+from voting.signals import cards_changed, items_moved, screen_view, votes_recorded
+
+#: Moves that bring the projector back from a view the secretary put up (上一轮整改情况)
+LIVE_AGAIN = frozenset({"open", "close", "reveal", "reopen", "reset"})
 
 
 class Pusher:
@@ -28,9 +31,11 @@ class Pusher:
         self._last = 0.0
         self._wake: Any = None
         self._live: dict[int, bool] = {}
+        self.views: dict[int, str] = {}  # a meeting's projector showing a view other than live
         votes_recorded.connect(self.mark, sender=app.store, weak=False)
         cards_changed.connect(self.mark, sender=app.store, weak=False)
         items_moved.connect(self.moved, sender=app.store, weak=False)
+        screen_view.connect(self.show, sender=app.store, weak=False)
 
     def mark(self, sender: Any = None, *, meeting_id: int, **_: Any) -> None:
         """Note that a meeting's turnout changed; it goes out with the next push."""
@@ -46,11 +51,32 @@ class Pusher:
         picture = views.screen_meeting(store, meeting_id)
         emit("meeting", picture, to=rooms.screen(meeting_id), namespace=rooms.SCREEN)
         emit("meeting", picture, to=rooms.console(meeting_id), namespace=rooms.CONSOLE)
+        if action in LIVE_AGAIN and meeting_id in self.views:
+            self.show(meeting_id=meeting_id, view="live")  # the vote goes on: back to it
         if action == "reveal":
             shown = views.revealed_results(store, meeting_id)
             emit("results", shown, to=rooms.screen(meeting_id), namespace=rooms.SCREEN)
             emit("results", shown, to=rooms.console(meeting_id), namespace=rooms.CONSOLE)
         self.mark(meeting_id=meeting_id)
+
+    def view_of(self, meeting_id: int) -> dict[str, Any]:
+        """What the projector is to show besides the live meeting: `{view}`, and for
+        上一轮整改情况 its rows (`data`, labels in Chinese: the pages swap them)."""
+        view = self.views.get(meeting_id, "live")
+        if view == "previous_round":
+            return {"view": view, "data": self.app.store.previous_round(meeting_id)}
+        return {"view": "live"}
+
+    def show(self, sender: Any = None, *, meeting_id: int, view: str, **_: Any) -> None:
+        """The secretary put a view up on the projector (or took it down): tell the projector
+        and the consoles now; a projector connecting later is told on connect."""
+        if view == "live":
+            self.views.pop(meeting_id, None)
+        else:
+            self.views[meeting_id] = view
+        shown, emit = self.view_of(meeting_id), self.app.server.emit
+        emit("view", shown, to=rooms.screen(meeting_id), namespace=rooms.SCREEN)
+        emit("view", {"view": shown["view"]}, to=rooms.console(meeting_id), namespace=rooms.CONSOLE)
 
     def flush(self, meeting_id: int) -> None:
         """Send one meeting's turnout to its projector and console rooms."""

@@ -35,6 +35,7 @@ __all__ = ["collect", "render", "build"]  # `collect` is display.reportdata's, n
 NUMERALS = "一二三四五六七八九十"
 TREND_HEADING = "历次测评对比"
 SHORT_HEADING = "测评等次与整改"
+PREVIOUS_HEADING = "上一轮整改情况"
 BASES = {"expected": "全体组成人员", "present": "实到人员", "valid": "有效票"}
 GROUPS = {"member": "常委会组成人员", "deputy": "列席代表"}
 STATUS = {"pending": "待整改", "in_progress": "整改中", "done": "已完成", "re_evaluate": "再次测评"}
@@ -220,6 +221,10 @@ def render(report: Report) -> bytes:
 
     section(SHORT_HEADING, keep=40)
     _verdicts(pdf, report)
+
+    if report.previous:
+        section(PREVIOUS_HEADING, keep=40)
+        _previous(pdf, report.previous)
 
     section("意见建议")
     _comments(pdf, report)
@@ -440,6 +445,38 @@ def _verdicts(pdf: Document, report: Report) -> None:
             due = record.get("due") or "揭晓后确定"
             row.cell(due + ("（逾期）" if record.get("overdue") else ""))
             row.cell(STATUS.get(record.get("status", ""), "—"))
+
+
+def _previous(pdf: Document, previous: Mapping[str, Any]) -> None:
+    """上一轮整改情况: each department rated short at its latest earlier real meeting."""
+    rows = previous["rows"]
+    rounds = list(dict.fromkeys(f"{r['date']}《{r['title']}》" for r in rows))
+    pdf.para(
+        f"以下 {len(rows)} 个部门在上一轮测评（{'；'.join(rounds)}）中未达到最高等次，"
+        "其整改情况如下："
+    )
+    pdf.set_font(FONT, size=9)
+    with pdf.table(
+        col_widths=(pdf.epw - 104, 20, 20, 24, 40),
+        text_align=("LEFT", "CENTER", "RIGHT", "CENTER", "CENTER"),
+        headings_style=head_style(),
+        line_height=5.4,
+        borders_layout="HORIZONTAL_LINES",
+    ) as table:
+        head = table.row()
+        for text in ("部门", "上一轮等次", "满意率", "整改状态", "整改期限 / 完成日期"):
+            head.cell(text)
+        for r in rows:
+            row = table.row()
+            row.cell(f"{r['subject']} {r['person']}".strip())
+            row.cell(r["verdict_label"] or "—")
+            row.cell(percent(r["rate"]))
+            row.cell(STATUS.get(r["status"], r["status"]))
+            if r["done_on"]:
+                row.cell(f"{r['done_on']} 完成")
+            else:
+                late = f"（逾期 {r['days_overdue']} 天）" if r["overdue"] else ""
+                row.cell((r["due"] or "—") + late)
 
 
 def _comments(pdf: Document, report: Report) -> None:

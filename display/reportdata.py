@@ -31,11 +31,19 @@ class Report:
     followups: Mapping[int, Mapping[str, Any]]
     history: History | None
     speeches: list[dict[str, Any]] = field(default_factory=list)  # 述法 timed, as started
+    previous: Mapping[str, Any] | None = None  # 上一轮整改情况 (`voting.rounds`), if any rows
 
     def text(self) -> str:
         """Every text from the data (titles, names, labels, comments): what fonts must draw."""
         return json.dumps(
-            [self.meeting, self.results, self.comments, self.followups, self.history],
+            [
+                self.meeting,
+                self.results,
+                self.comments,
+                self.followups,
+                self.history,
+                self.previous,
+            ],
             ensure_ascii=False,
         )
 
@@ -50,11 +58,14 @@ def collect(
     comments = store.comments(meeting_id)
     followups = store.followups(meeting_id, today)
     earlier = past(store, meeting, results) if history else None
+    previous: Mapping[str, Any] | None = store.previous_round(meeting_id, today)
+    if previous is not None and not previous["rows"]:
+        previous = None
     if meeting.get("rehearsal"):  # every page, the cover and every letter say so
         meeting = {**meeting, "title": REHEARSAL_MARK + meeting["title"]}
         results = {**results, "title": meeting["title"]}
     speeches = store.speeches(meeting_id)
-    return Report(meeting, results, comments, followups, earlier, speeches)
+    return Report(meeting, results, comments, followups, earlier, speeches, previous)
 
 
 def past(store: Store, meeting: Mapping[str, Any], results: Mapping[str, Any]) -> History | None:

@@ -31,6 +31,9 @@
      and the final turnout.
    - everything revealed: "summary"; else "idle": the title, the join QR (open mode) or the
      card instruction, 实到 / 应到.
+   - above all these, a view the secretary puts up from the console (the `view` event,
+     {view, data}): "previous-round", 上一轮整改情况 (each department's last verdict and its
+     follow-up), until the console takes it down or the next move on the items.
 
    The stage is laid out at 1920×1080 and scaled to the window (letterboxed), so every view
    fits any screen without scrolling. Plain ES2017, no framework; text goes in by textContent.
@@ -146,6 +149,7 @@
   function decide() {
     var m = S.meeting;
     if (!m) return { view: "connecting" };
+    if (S.overlay && S.overlay.view === "previous_round") return { view: "previous-round" };
     if (m.speech && m.speech.status !== "ended") return { view: "speech", speech: m.speech };
     var items = m.items;
     var open = items.filter(function (i) {
@@ -198,6 +202,7 @@
     if (d.view === "voting" || d.view === "idle") parts.push(S.meeting ? S.meeting.title : "");
     if (d.view === "result" || d.view === "batch-result" || d.view === "summary")
       parts.push(S.resultsVersion || 0);
+    if (d.view === "previous-round") parts.push(S.overlayVersion || 0);
     return parts.join("|");
   }
 
@@ -212,7 +217,8 @@
       else if (d.view === "result") drawResult(d.ids);
       else if (d.view === "batch-result") drawBatch(d.ids);
       else if (d.view === "summary") drawSummary();
-      if (d.view === "batch-result" || d.view === "summary") fitTables();
+      else if (d.view === "previous-round") drawPrevious();
+      if (d.view === "batch-result" || d.view === "summary" || d.view === "previous-round") fitTables();
     }
     update();
   }
@@ -722,6 +728,75 @@
     drawTableView(view, T.summary_title, entries, turnout);
   }
 
+  // ---- 上一轮整改情况 (previous round) ---------------------------------------------------
+
+  var STATUS_LEVEL = { pending: "lv-last", in_progress: "lv-mid", re_evaluate: "lv-1", done: "lv-0" };
+
+  function statusChip(status, cls) {
+    var chip = el("span", cls + " " + (STATUS_LEVEL[status] || "lv-none"), T["status_" + status] || status);
+    chip.setAttribute("data-status", status);
+    return chip;
+  }
+
+  function previousTable(rows) {
+    var table = el("table", "rank-table prev-table");
+    var head = el("tr");
+    add(head, el("th", "c-subject", T.subject), el("th", "c-verdict", T.prev_verdict));
+    add(head, el("th", "c-rate", rateLabel()), el("th", "c-status", T.prev_status), el("th", "c-date", T.prev_date));
+    add(table, add(el("thead"), head));
+    var body = el("tbody");
+    rows.forEach(function (r) {
+      var tr = el("tr");
+      tr.setAttribute("data-item", String(r.item));
+      var subject = add(el("td", "c-subject"), el("span", "subj-text", r.subject));
+      var verdict = add(el("td", "c-verdict"), verdictNode(r, "verdict-chip"));
+      var status = add(el("td", "c-status"), statusChip(r.status, "status-chip"));
+      var when = el("td", "c-date" + (r.overdue ? " overdue" : ""));
+      if (r.done_on) when.textContent = fmt(T.prev_done, { date: r.done_on });
+      else if (r.due) add(when, el("span", "", fmt(T.prev_due, { date: r.due })),
+        r.overdue ? el("span", "late", fmt(T.prev_overdue, { n: r.days_overdue })) : null);
+      else when.textContent = "—";
+      add(tr, subject, verdict, add(el("td", "c-rate"), el("span", "rate", pct(r.rate))), status, when);
+      add(body, tr);
+    });
+    return add(table, body);
+  }
+
+  function drawPrevious() {
+    var view = clear(document.getElementById("view-previous-round"));
+    var data = S.overlay.data || { rows: [], counts: {} };
+    var rounds = [];
+    data.rows.forEach(function (r) {
+      var name = r.date + "《" + r.title + "》";
+      if (rounds.indexOf(name) < 0) rounds.push(name);
+    });
+    var head = el("div", "t-head");
+    var titles = add(el("div", "t-titles"), el("h2", "t-title", T.prev_title));
+    add(titles, el("div", "t-sub", rounds.length ? fmt(T.prev_sub, { rounds: rounds.join("、") }) : ""), el("div", "t-pageno", ""));
+    var counts = el("div", "verdict-counts");
+    ["pending", "in_progress", "re_evaluate", "done"].forEach(function (s) {
+      if (!data.counts[s]) return;
+      var chip = add(el("div", "vc " + STATUS_LEVEL[s]), el("span", "vc-label", T["status_" + s]));
+      add(chip, el("span", "vc-num", data.counts[s]), el("span", "vc-unit", T.unit_items));
+      add(counts, chip);
+    });
+    var body = el("div", "t-body");
+    body.id = view.id + "-tables";
+    add(view, add(head, titles, counts), body);
+    if (!data.rows.length) add(body, el("p", "prev-none", T.prev_none));
+    view._rows = data.rows;
+    view._columns = [];
+    view._build = previousTable;
+    view._rowMax = 116; // a few departments: larger rows, still read from 10 m when many
+    view._fontMax = 52;
+  }
+
+  function onView(v) {
+    S.overlay = v && v.view !== "live" ? localise(v) : null;
+    S.overlayVersion = (S.overlayVersion || 0) + 1;
+    render();
+  }
+
   /* Lay the ranked rows out in one or two columns so that they fit the stage; page if even
      two columns at the smallest readable row height cannot hold them. */
   function fitTables() {
@@ -741,16 +816,16 @@
       perCol = capacity;
       pages = Math.ceil(rows.length / (perCol * cols));
     }
-    var rowH = Math.min(84, Math.floor((avail - thead) / perCol));
+    var rowH = Math.min(view._rowMax || 84, Math.floor((avail - thead) / perCol));
     body.style.setProperty("--row-h", rowH + "px");
-    body.style.setProperty("--row-font", Math.max(26, Math.min(cols > 1 ? 34 : 40, Math.round(rowH * 0.6))) + "px");
+    body.style.setProperty("--row-font", Math.max(26, Math.min(cols > 1 ? 34 : view._fontMax || 40, Math.round(rowH * 0.6))) + "px");
     view._pages = [];
     for (var p = 0; p < pages; p++) {
       var page = el("div", "t-page cols-" + cols);
       for (var c = 0; c < cols; c++) {
         var start = (p * cols + c) * perCol;
         var slice = rows.slice(start, start + perCol);
-        if (slice.length) add(page, tableOf(slice, columns));
+        if (slice.length) add(page, (view._build || tableOf)(slice, columns));
       }
       page.hidden = p > 0;
       add(body, page);
@@ -916,6 +991,7 @@
     socket.on("meeting", onMeeting);
     socket.on("turnout", onTurnout);
     socket.on("results", onResults);
+    socket.on("view", onView);
   }
 
   // ---- the stage ------------------------------------------------------------------------

@@ -20,6 +20,7 @@ PURE = (
     "voting/wording.py",
     "voting/speech.py",
     "voting/ledger.py",
+    "voting/rounds.py",
 )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from voting import clock, importing, labels, ledger, settings
+from voting import clock, importing, labels, ledger, settings, signals
 from voting.auth import admin_required
 from voting.console import card_url
 from voting.context import ceping
@@ -233,6 +233,43 @@ def enter_paper(meeting_id: int, item_id: int) -> Response:
     replaces the paper counts entered before for that aspect and group; audit-logged."""
     entry = settings.paper_entry(_body())
     return jsonify(ceping().store.enter_paper(meeting_id, item_id, entry))
+
+
+@bp.post(f"/meetings/<{ID}:meeting_id>/items/from-followup")
+@admin_required
+def item_from_followup(meeting_id: int) -> tuple[Response, int]:
+    """The next round: `{followup: item}` adds that item's department, whose follow-up is marked
+    再次测评, to this later real meeting as an item of kind 整改情况 linked to the follow-up;
+    audit-logged. 409 with the reason otherwise (`voting.storage.nextround`)."""
+    followup = settings.followup_ref(_body())
+    return jsonify(ceping().store.add_from_followup(meeting_id, followup)), 201
+
+
+@bp.get(f"/meetings/<{ID}:meeting_id>/next-round")
+@admin_required
+def next_round(meeting_id: int) -> Response:
+    """Which of this meeting's follow-ups were brought to a later meeting: `{brought: {item:
+    [{meeting, title, item, state}]}}`."""
+    return jsonify(brought=ceping().store.brought(meeting_id))
+
+
+@bp.get(f"/meetings/<{ID}:meeting_id>/previous-round")
+@admin_required
+def previous_round(meeting_id: int) -> Response:
+    """上一轮整改情况: the departments of this meeting rated short at their latest earlier real
+    meeting, with that verdict, the follow-up's status and due date or date done."""
+    return jsonify(labels.localise(dict(ceping().store.previous_round(meeting_id))))
+
+
+@bp.post(f"/meetings/<{ID}:meeting_id>/screen-view")
+@admin_required
+def screen_view(meeting_id: int) -> Response:
+    """Switch the projector to a view `{view: "previous_round"}`, or back (`"live"`)."""
+    view = settings.screen_view(_body())
+    store = ceping().store
+    store.meeting(meeting_id)  # 404 for an unknown meeting, and nothing kept for it
+    signals.screen_view.send(store, meeting_id=meeting_id, view=view)
+    return jsonify(meeting=meeting_id, view=view)
 
 
 @bp.get(f"/meetings/<{ID}:meeting_id>/followups")

@@ -57,6 +57,9 @@ KIND_WORDS = {
     "书面述法": "written",
     "other": "other",
     "其他": "other",
+    "rectification": "rectification",
+    "整改情况": "rectification",
+    "整改": "rectification",
 }
 # 1、 1. 1．1) (1) （1） （一） 一、 ① ⑴ ⒈ ㈠ at the start of a line or a cell
 SERIAL = re.compile(

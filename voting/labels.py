@@ -45,6 +45,21 @@ LABELS: tuple[str, ...] = (
     N_("称职率"),
 )
 
+#: The kinds of item and their names (msgids): 整改情况 is a department brought back to a later
+#: meeting to be rated on its rectification (`POST /api/followups/<item>/next-round`).
+KINDS: dict[str, str] = {
+    "oral": N_("现场述法"),
+    "written": N_("书面述法"),
+    "other": N_("其他"),
+    "rectification": N_("整改情况"),
+}
+
+
+def kind_names() -> dict[str, str]:
+    """{kind: its name in this request's language}."""
+    return {kind: gettext(name) for kind, name in KINDS.items()}
+
+
 #: The keys whose values are labels; `aspects` (the phone's) is a list of them.
 _LABEL_KEYS = frozenset({"label", "verdict_label", "name"})
 

@@ -47,6 +47,7 @@ class Item(TypedDict):
     state: str
     closes_at: float | None
     speech_seconds: int | None  # its own time to speak; None: the meeting's speech_minutes
+    followup_item: NotRequired[int]  # 整改情况: the item whose follow-up it reviews
 
 
 class Turnout(TypedDict):

@@ -24,7 +24,7 @@ MAX_VOTES = 500
 MAX_COMMENT = 500
 MAX_NOTES = 2000
 FOLLOWUP_STATUSES = ("pending", "in_progress", "done", "re_evaluate")
-KINDS = ("oral", "written", "other")
+KINDS = ("oral", "written", "other", "rectification")
 GROUP_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 DEFAULT_ASPECTS = ("总体评价",)
 MIN_SPEECH, MAX_SPEECH = 30, 3600  # an item's own time to speak, in seconds
@@ -451,3 +451,24 @@ def followup_change(data: Any) -> FollowupChange:
     if "notes" in data:
         notes = text(data["notes"], "notes", required=False, limit=MAX_NOTES)
     return FollowupChange(status=status, due=due, clear_due=clear_due, notes=notes)
+
+
+def followup_ref(data: Any) -> int:
+    """Validate `POST /api/meetings/<id>/items/from-followup`: `{followup: item}`, the item
+    whose follow-up (marked 再次测评) is brought to this meeting."""
+    data = _obj(data)
+    _no_extra(data, {"followup"})
+    return integer(data.get("followup"), "followup", 1, 2**62)
+
+
+SCREEN_VIEWS = ("live", "previous_round")
+
+
+def screen_view(data: Any) -> str:
+    """Validate `POST /api/meetings/<id>/screen-view`: `{view}`, one of `SCREEN_VIEWS`."""
+    data = _obj(data)
+    _no_extra(data, {"view"})
+    view = data.get("view")
+    if view not in SCREEN_VIEWS:
+        raise BadInput("“view”须为“live”（回到测评）或“previous_round”（上一轮整改情况）。")
+    return str(view)

@@ -24,3 +24,6 @@ items_moved = _signals.signal("items-moved")
 #: `what` ("followup": a follow-up record; "cards": cards were issued to be printed; "deleted":
 #: the meeting was deleted, its documents go too)
 records_changed = _signals.signal("records-changed")
+#: the secretary switched the projector's view (sent at once by the API: nothing is written):
+#: `meeting_id`, `view` ("previous_round": 上一轮整改情况; "live": back to the meeting)
+screen_view = _signals.signal("screen-view")

@@ -1,16 +1,18 @@
 /* 结果's comments (意见建议) and follow-up (整改): status, due date and notes of every item that
- * fell short, and the months allowed. */
+ * fell short, and the months allowed; a follow-up marked 再次测评 brought to a later meeting as
+ * an item of kind 整改情况 (下一轮); and the projector's 上一轮整改情况, put up from 进行. */
 import { $, clear, el, fill, texts } from "../lib/dom.js";
 import { api, fail, show } from "../lib/api.js";
-import { BASE, S, item, items, verdictLabel } from "./meeting.js";
+import { BASE, MID, S, item, items, verdictLabel } from "./meeting.js";
 
 const T = texts();
 
 export function loadPublish() {
-  return Promise.all([api("GET", BASE + "/comments"), api("GET", BASE + "/followups")]).then(
+  return Promise.all([api("GET", BASE + "/comments"), api("GET", BASE + "/followups"),
+    api("GET", BASE + "/next-round")]).then(
     (got) => {
       renderComments(got[0].comments);
-      renderFollowups(got[1].followups);
+      renderFollowups(got[1].followups, got[2].brought);
     }, fail);
 }
 
@@ -33,7 +35,7 @@ function verdictOf(id) {
   return found ? found.aspects[0].result : null;
 }
 
-function followupRow(id, f, scale) {
+function followupRow(id, f, scale, brought) {
   const i = item(id);
   const named = (what) => ({ "aria-labelledby": "fu-" + id + " fu-h-" + what }); // the item, the column
   const status = el("select", { class: "fu-status", ...named("status") }, Object.keys(T.followup_status).map((k) =>
@@ -55,18 +57,71 @@ function followupRow(id, f, scale) {
     el("td", {}, [status]),
     el("td", {}, [due, f.overdue ? el("span", { class: "overdue-mark", text: T.overdue }) : null]),
     el("td", {}, [notes]),
-    el("td", {}, [save])
+    el("td", { class: "fu-actions" }, [save, brought ? el("small", { class: "muted brought",
+      text: fill(T.next_round_in, { meeting: brought.map((b) => b.title).join("、") }) })
+      : nextRoundButton(id, f)])
   ]);
+}
+
+/* 列入下一轮: pick a later real meeting, then add the department there as 整改情况. */
+function nextRoundButton(id, f) {
+  if (f.status !== "re_evaluate" || f.carried_from || S.meeting.rehearsal) return null;
+  const box = el("span", { class: "next-round" });
+  const start = el("button", { type: "button", class: "btn small", text: T.next_round, onclick: () => {
+    api("GET", "/api/meetings").then((got) => {
+      const later = got.meetings.filter((m) => !m.rehearsal && m.id !== MID &&
+        m.created_at > S.meeting.created_at);
+      clear(box);
+      if (!later.length) {
+        box.appendChild(el("span", { class: "muted small", text: T.next_round_none }));
+        return;
+      }
+      const pick = el("select", { class: "next-meeting", "aria-label": T.next_round_pick },
+        later.map((m) => el("option", { value: m.id, text: m.created_at.slice(0, 10) + " " + m.title })));
+      box.append(pick, el("button", { type: "button", class: "btn small primary next-add", text: T.next_round_add,
+        onclick: () => addToMeeting(id, Number(pick.value), pick.selectedOptions[0].textContent) }));
+    }, fail);
+  } });
+  box.appendChild(start);
+  return box;
+}
+
+function addToMeeting(id, target, name) {
+  api("POST", "/api/meetings/" + target + "/items/from-followup", { followup: id }).then((added) => {
+    show(fill(T.next_round_done, { name: added.subject, meeting: name }));
+    loadPublish();
+  }, fail);
+}
+
+/* The projector's 上一轮整改情况 (a button on 进行): put it up, or take it down. */
+let screenView = "live";
+
+export function showScreenView(view) {
+  screenView = view || "live";
+  const button = $("screen-previous");
+  if (!button) return;
+  const up = screenView === "previous_round";
+  button.querySelector(".btn-label").textContent = up ? T.screen_back : T.screen_previous;
+  button.classList.toggle("primary", up);
+  button.setAttribute("aria-pressed", up ? "true" : "false");
+}
+
+function toggleScreen() {
+  const view = screenView === "previous_round" ? "live" : "previous_round";
+  api("POST", BASE + "/screen-view", { view: view }).then((r) => {
+    showScreenView(r.view);
+    show(r.view === "live" ? T.screen_back_done : T.screen_previous_done);
+  }, fail);
 }
 
 let followupsShown = "";
 
-function renderFollowups(every) {
+function renderFollowups(every, brought) {
   const body = $("followups-body");
   const scale = S.results ? S.results.scale : { levels: [], options: [] };
   const months = $("followup-months");
   if (document.activeElement !== months) months.value = S.meeting.followup_months || 3;
-  const sig = JSON.stringify([every, scale.key, items().map((i) => i.subject)]);
+  const sig = JSON.stringify([every, brought, scale.key, items().map((i) => i.subject)]);
   if (sig === followupsShown) return; /* unchanged: keep what the secretary is typing */
   followupsShown = sig;
   clear(body);
@@ -75,7 +130,7 @@ function renderFollowups(every) {
   const best = (scale.options || []).filter((o) => o.key === (scale.levels || [])[0])[0];
   $("followups-empty").hidden = !!ids.length;
   $("followups-empty").textContent = fill(T.followups_none, { best: best ? best.label : "" });
-  ids.forEach((id) => body.appendChild(followupRow(id, every[id], scale)));
+  ids.forEach((id) => body.appendChild(followupRow(id, every[id], scale, (brought || {})[id])));
 }
 
 function saveMonths(ev) {
@@ -89,4 +144,5 @@ function saveMonths(ev) {
 
 export function setupFollowups() {
   $("months-form").addEventListener("submit", saveMonths);
+  $("screen-previous").addEventListener("click", toggleScreen);
 }

@@ -15,7 +15,7 @@ import { fillSettings, lockSettings, renderEditor, renderTitle, setupPrepare } f
 import { loadCards, loadCardsSoon, setupCards } from "./cards.js";
 import { loadResults, setupResults } from "./results.js";
 import { setupDownloads } from "./downloads.js";
-import { setupFollowups } from "./followups.js";
+import { setupFollowups, showScreenView } from "./followups.js";
 import { setupRehearsal } from "./rehearsal.js";
 import { endSpeech, openOffered, pauseSpeech, renderSpeech, setupSpeech, startSpeech } from "./speech.js";
 import { showWarnings } from "../lib/warnings.js";
@@ -119,6 +119,7 @@ function watch(socket) {
       fail({ code: (ack && ack.error) || "not_found", serverMessage: ack && ack.message });
       return;
     }
+    showScreenView(ack.view);
     refresh();
   });
 }
@@ -144,6 +145,7 @@ function connect() {
     loadResults();
     showWarnings(); /* a reveal may start follow-ups */
   });
+  socket.on("view", (v) => showScreenView(v.view));
   return socket;
 }
 

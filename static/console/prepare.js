@@ -101,7 +101,7 @@ function editor() {
 
 function kindSelect(value, disabled) {
   const select = el("select", { class: "kind", disabled: disabled, "aria-label": T.columns.kind });
-  ["oral", "written", "other"].forEach((k) => {
+  ["oral", "written", "other", "rectification"].forEach((k) => {
     select.appendChild(el("option", { value: k, text: T.kinds[k], selected: k === value }));
   });
   return select;

@@ -48,9 +48,21 @@ from voting.records import (
     Results,
     Turnout,
 )
+from voting.rounds import PreviousRound
 from voting.settings import FollowupChange, MeetingSettings, Move, NewItem, PaperEntry, Vote
 from voting.signals import cards_changed, items_moved, records_changed, votes_recorded
-from voting.storage import audit, ballots, disk, followups, ledger, lifecycle, moves, prepare, reads
+from voting.storage import (
+    audit,
+    ballots,
+    disk,
+    followups,
+    ledger,
+    lifecycle,
+    moves,
+    nextround,
+    prepare,
+    reads,
+)
 from voting.storage import speech as speeches
 from voting.storage.ballots import Known
 from voting.storage.materials import Materials
@@ -395,6 +407,27 @@ class Store:
             return done
 
         return self._write(job)
+
+    def add_from_followup(self, meeting_id: int, followup_item: int) -> Item:
+        """Bring the department of a follow-up marked 再次测评 to a later real meeting as an item
+        of kind 整改情况 linked to the follow-up (`nextround.add_from_followup`). Audit-logged."""
+
+        def job(conn: sqlite3.Connection) -> Item:
+            done = nextround.add_from_followup(conn, meeting_id, followup_item)
+            self._moved(meeting_id, "add", [done["id"]])
+            return done
+
+        return self._write(job)
+
+    def brought(self, meeting_id: int) -> dict[str, list[dict[str, Any]]]:
+        """{follow-up item: the 整改情况 items reviewing it at later meetings}."""
+        return self.read(lambda conn: nextround.brought(conn, meeting_id))
+
+    def previous_round(self, meeting_id: int, today: date | None = None) -> PreviousRound:
+        """上一轮整改情况: each department of the meeting whose latest earlier real rating fell
+        short, with that verdict and its follow-up (`voting.rounds`)."""
+        day = today or clock.today()
+        return self.read(lambda conn: nextround.previous_round(conn, meeting_id, day))
 
     # -- moving ----------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from voting import rules
+from voting import clock, rules
 from voting.errors import NotFound
 from voting.records import Item, Meeting
 
@@ -23,8 +23,10 @@ Counts = dict[int, dict[str, dict[str, dict[str, int]]]]
 
 
 def now() -> str:
-    """The time an entry or a record is stamped with (UTC, milliseconds)."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    """The time an entry or a record is stamped with (UTC, milliseconds), on the app's clock
+    (`voting.clock`): a meeting's date is its `created_at`, so a test can hold two a quarter
+    apart."""
+    return datetime.fromtimestamp(clock.now(), UTC).isoformat(timespec="milliseconds")
 
 
 def dumps(value: Any) -> str:
@@ -80,7 +82,9 @@ def meeting_record(row: sqlite3.Row) -> Meeting:
 
 
 def item_record(row: sqlite3.Row) -> Item:
-    return {
+    """An item row as the API shows it; an item of kind 整改情况 brought from a follow-up also
+    names that follow-up's item (`followup_item`)."""
+    record: Item = {
         "id": row["id"],
         "position": row["position"],
         "subject": row["subject"],
@@ -91,6 +95,9 @@ def item_record(row: sqlite3.Row) -> Item:
         "closes_at": row["closes_at"],
         "speech_seconds": row["speech_seconds"],
     }
+    if row["followup_item_id"] is not None:
+        record["followup_item"] = row["followup_item_id"]
+    return record
 
 
 def items_of(conn: sqlite3.Connection, meeting_id: int) -> list[sqlite3.Row]:

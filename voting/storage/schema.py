@@ -17,6 +17,7 @@ named `mNNN_what`; `migrate` applies those a database has not had yet, in order.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import sqlite_utils
@@ -292,6 +293,71 @@ def m009_followup_answers(db: sqlite_utils.Database) -> None:
         "ALTER TABLE followups ADD COLUMN grade TEXT NOT NULL DEFAULT ''"
         " CHECK (grade IN ('', 'pass', 'fail'))"
     )
+
+
+_KIND_CHECK = re.compile(r"CHECK \(kind IN \(([^)]*)\)\)")
+
+
+@migrations(transactional=False)  # PRAGMA foreign_keys is a no-op inside a transaction
+def m010_rectification(db: sqlite_utils.Database) -> None:
+    """An item of kind 整改情况 (`rectification`): a department brought back to a later meeting
+    to be rated on how it rectified, linked to the follow-up it reviews (`followup_item_id`,
+    the item whose follow-up record it is).
+
+    SQLite cannot change a CHECK in place, so `items` is rebuilt the documented way (foreign
+    keys off, one transaction: a new table from the old one's own SQL with the wider CHECK,
+    every row copied, the old one dropped, the new one renamed, its indexes and triggers made
+    again, `foreign_key_check` empty, then commit). The table's SQL is read from the file, not
+    written here, so columns added by earlier migrations are kept. Run again after a crash
+    between the commit and the record of it, it finds the work done and does nothing.
+    """
+    conn = db.conn
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(items)")]
+    if "followup_item_id" in columns:
+        return
+    conn.execute("PRAGMA foreign_keys=OFF")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            _rebuild_items(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("PRAGMA foreign_keys=ON")
+
+
+def _rebuild_items(conn: sqlite3.Connection) -> None:
+    """The steps inside the transaction of `m010_rectification`."""
+    table_sql = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'items'"
+    ).fetchone()[0]
+    found = _KIND_CHECK.search(table_sql)
+    if found is None:
+        raise RuntimeError("items: the CHECK on kind was not found")
+    kinds = found.group(1) + ", 'rectification'"
+    new_sql = table_sql[: found.start(1)] + kinds + table_sql[found.end(1) :]
+    new_sql = new_sql.replace("CREATE TABLE items", "CREATE TABLE items_new", 1)
+    others = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'items' AND type IN ('index', 'trigger')"
+        " AND sql IS NOT NULL"
+    ).fetchall()
+    conn.execute(new_sql)
+    conn.execute("INSERT INTO items_new SELECT * FROM items")
+    conn.execute("PRAGMA legacy_alter_table=ON")  # other tables' triggers name `items`
+    try:
+        conn.execute("DROP TABLE items")
+        conn.execute("ALTER TABLE items_new RENAME TO items")
+    finally:
+        conn.execute("PRAGMA legacy_alter_table=OFF")
+    for (sql,) in others:
+        conn.execute(sql)
+    conn.execute("ALTER TABLE items ADD COLUMN followup_item_id INTEGER REFERENCES items(id)")
+    conn.execute("CREATE INDEX items_followup ON items (followup_item_id)")
+    problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        raise RuntimeError(f"items rebuilt with broken references: {problems[:5]}")
 
 
 def migrate(conn: sqlite3.Connection) -> None:
