@@ -7,7 +7,8 @@ or to the writer (a job in its transaction), from the modules that know the job:
 已投 per item (`_voted_by_meeting`) and what votes are checked against (`Known`), and what a
 write tells the rest of the app: each job registers, with `Writer.after_commit`, the counts it
 changed and the signals (`voting.signals`) to send, which run once its group is committed and
-never for a group that rolled back.
+never for a group that rolled back. The speech timer, the follow-ups, the ledger and the next
+round are its mixins in `yearly.py`.
 """
 
 from __future__ import annotations
@@ -19,27 +20,23 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from blinker import NamedSignal
 
-from voting import cards, clock
+from voting import cards
 from voting.cards import Admission
-from voting.errors import CepingError, NotFound
-from voting.ledger import AnswerChange
+from voting.errors import NotFound
 from voting.records import (
     AuditEntry,
     AuditHead,
     Card,
     CardListing,
-    Followup,
     IssuedCard,
     Item,
     LastMove,
-    LedgerEntry,
     Meeting,
     MeetingView,
     Moved,
@@ -48,26 +45,22 @@ from voting.records import (
     Results,
     Turnout,
 )
-from voting.rounds import PreviousRound
-from voting.settings import FollowupChange, MeetingSettings, Move, NewItem, PaperEntry, Vote
+from voting.settings import MeetingSettings, Move, NewItem, PaperEntry, Vote
 from voting.signals import cards_changed, items_moved, records_changed, votes_recorded
 from voting.storage import (
     audit,
     ballots,
     disk,
-    followups,
-    ledger,
     lifecycle,
     moves,
-    nextround,
     prepare,
     reads,
 )
-from voting.storage import speech as speeches
 from voting.storage.ballots import Known
 from voting.storage.materials import Materials
-from voting.storage.rows import item_of, meeting_record, meeting_row
+from voting.storage.rows import meeting_record, meeting_row
 from voting.storage.schema import migrate
+from voting.storage.yearly import FollowupMethods, SpeechMethods
 from voting.writer import Runtime, Writer
 
 logger = logging.getLogger(__name__)
@@ -75,7 +68,7 @@ T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], T]
 
 
-class Store:
+class Store(FollowupMethods, SpeechMethods):
     """The database of one server: reads on a shared connection, writes through the writer."""
 
     def __init__(self, path: str | Path, runtime: Runtime | None = None):
@@ -164,25 +157,6 @@ class Store:
     def comments(self, meeting_id: int) -> dict[int, list[str]]:
         """Item id → its comments (意见建议), sorted by text; only closed and revealed items'."""
         return self.read(lambda conn: ballots.comments_of(conn, meeting_id))
-
-    def followups(self, meeting_id: int, today: date | None = None) -> dict[int, Followup]:
-        """Item id → its follow-up (整改) record, for the items that have one.
-
-        An item whose own record is missing but whose department (same `subject`) has a record
-        in an earlier meeting shows that record, with `carried_from` naming the earlier item.
-        """
-        day = today or clock.today()
-        return self.read(lambda conn: followups.followups_of(conn, meeting_id, day))
-
-    def followup(self, meeting_id: int, item_id: int, today: date | None = None) -> Followup | None:
-        """One item's follow-up record (its own or carried), or None."""
-        day = today or clock.today()
-
-        def q(conn: sqlite3.Connection) -> Followup | None:
-            item_of(conn, meeting_id, item_id)
-            return followups.followups_of(conn, meeting_id, day).get(item_id)
-
-        return self.read(q)
 
     def audit_log(self, meeting_id: int | None = None) -> list[AuditEntry]:
         return self.read(lambda conn: audit.audit_log(conn, meeting_id))
@@ -365,7 +339,7 @@ class Store:
 
         return self._write(job)
 
-    # -- paper ballots and follow-ups -------------------------------------------------------
+    # -- paper ballots -------------------------------------------------------
 
     def enter_paper(self, meeting_id: int, item_id: int, entry: PaperEntry) -> PaperEntered:
         """Enter an item's paper ballots (补录) for one aspect and group (replacing the ones
@@ -377,57 +351,6 @@ class Store:
             return done
 
         return self._write(job)
-
-    def set_followup(
-        self, meeting_id: int, item_id: int, change: FollowupChange, today: date | None = None
-    ) -> Followup:
-        """Change an item's follow-up record (creating the item's own one if it has none: from
-        the record it carries, if any, else a new `pending` one). Audit-logged."""
-        day = today or clock.today()
-
-        def job(conn: sqlite3.Connection) -> Followup:
-            done = followups.set_followup(conn, meeting_id, item_id, change, day)
-            self._tell(records_changed, meeting_id=meeting_id, what="followup")
-            return done
-
-        return self._write(job)
-
-    def ledger(self, history: bool = True) -> list[LedgerEntry]:
-        """Every follow-up of the real meetings, archived ones too (`storage.ledger`); without
-        `history` (for the warnings) the audit log is not read."""
-        return self.read(lambda conn: ledger.entries(conn, history=history))
-
-    def set_answer(self, meeting_id: int, item_id: int, change: AnswerChange) -> LedgerEntry:
-        """Record a department's answer on its follow-up (and its status); audit-logged."""
-        day = clock.today()
-
-        def job(conn: sqlite3.Connection) -> LedgerEntry:
-            done = ledger.set_answer(conn, meeting_id, item_id, change, day)
-            self._tell(records_changed, meeting_id=meeting_id, what="followup")
-            return done
-
-        return self._write(job)
-
-    def add_from_followup(self, meeting_id: int, followup_item: int) -> Item:
-        """Bring the department of a follow-up marked 再次测评 to a later real meeting as an item
-        of kind 整改情况 linked to the follow-up (`nextround.add_from_followup`). Audit-logged."""
-
-        def job(conn: sqlite3.Connection) -> Item:
-            done = nextround.add_from_followup(conn, meeting_id, followup_item)
-            self._moved(meeting_id, "add", [done["id"]])
-            return done
-
-        return self._write(job)
-
-    def brought(self, meeting_id: int) -> dict[str, list[dict[str, Any]]]:
-        """{follow-up item: the 整改情况 items reviewing it at later meetings}."""
-        return self.read(lambda conn: nextround.brought(conn, meeting_id))
-
-    def previous_round(self, meeting_id: int, today: date | None = None) -> PreviousRound:
-        """上一轮整改情况: each department of the meeting whose latest earlier real rating fell
-        short, with that verdict and its follow-up (`voting.rounds`)."""
-        day = today or clock.today()
-        return self.read(lambda conn: nextround.previous_round(conn, meeting_id, day))
 
     # -- moving ----------------------------------------------------------------------------
 
@@ -488,36 +411,6 @@ class Store:
         if closed:
             self.seal()
         return closed
-
-    # -- the 述法 speech timer (times on `clock.now()`) ---------------------------------------
-
-    def speech(self, meeting_id: int, item_id: int, action: str) -> dict[str, Any]:
-        """Start, pause, resume or end an oral item's speech (audit-logged); the projector, the
-        console and the phones are told once it is committed. An end, where the meeting says
-        so, opens the item's vote then (as the secretary's open: refused without a quorum)."""
-
-        def job(conn: sqlite3.Connection) -> dict[str, Any]:
-            done = speeches.step(conn, meeting_id, item_id, action, clock.now())
-            self._moved(meeting_id, "speech", [item_id])
-            if action == "end" and meeting_row(conn, meeting_id)["speech_opens_vote"]:
-                self.writer.after_commit(partial(self._open_after_speech, meeting_id, item_id))
-            return done
-
-        return self._write(job)
-
-    def _open_after_speech(self, meeting_id: int, item_id: int) -> None:
-        try:
-            self.move(meeting_id, Move((item_id,)), "open")
-        except CepingError as exc:  # no quorum, say: the console still offers 开始测评
-            logger.info("the vote did not open after the speech: %s", exc.code)
-
-    def current_speech(self, meeting_id: int) -> dict[str, Any] | None:
-        """The speech running or paused, else the latest ended; None before any."""
-        return self.read(lambda conn: speeches.current(conn, meeting_id, clock.now()))
-
-    def speeches(self, meeting_id: int) -> list[dict[str, Any]]:
-        """Every speech of the meeting, in the order they were started."""
-        return self.read(lambda conn: speeches.speeches(conn, meeting_id, clock.now()))
 
     # -- voting, and 已投 kept in memory -----------------------------------------------------
 
