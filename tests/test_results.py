@@ -18,6 +18,7 @@ PURE = (
     "voting/meeting.py",
     "voting/errors.py",
     "voting/wording.py",
+    "voting/announce.py",
 )
 
 
