@@ -207,7 +207,7 @@ def table(
 
 
 def page_break(doc: Document) -> None:
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _run(doc.add_paragraph(), "", BODY, BODY_SIZE).add_break(WD_BREAK.PAGE)
 
 
 def to_bytes(doc: Document) -> bytes:
