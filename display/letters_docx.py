@@ -33,6 +33,8 @@ def render(report: Report, today: date) -> bytes:
     for n, item in enumerate(items):
         if n:
             doc.add_section(WD_SECTION.NEW_PAGE)  # a copy of the first: the same page, footer
+            ending = doc.paragraphs[-1].paragraph_format  # the empty one holding the break:
+            ending.line_spacing = kit.Pt(1)  # a line of its own could spill onto a blank page
         _letter(doc, report, item, (ranks, best, months, today))
     if not items:
         kit.para(doc, "尚无已结束计票的测评对象。")
