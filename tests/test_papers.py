@@ -449,3 +449,21 @@ def test_the_announcement_says_each_aspect_and_an_item_without_ballots(app, api)
         == "3. 市审计局：履职情况，未收到有效票，不评定等次；述法质量，未收到有效票，不评定等次。"
     )
     assert said[5] == "以上 3 项中，满意 2 项，基本满意 0 项，不满意 0 项。"
+
+
+def test_on_the_score_scale_the_papers_give_the_mean_score(api):
+    body = {"title": "述职评议", "expected": 4, "scale": "score"}
+    mid = api.post("/meetings", body, 201).get_json()["id"]
+    (item,) = api.post(
+        f"/meetings/{mid}/items", {"items": [{"subject": "市审计局"}]}, 201
+    ).get_json()["ids"]
+    api.move(mid, "open", [item], override_quorum=True)
+    api.move(mid, "close", [item])
+    api.post(f"/meetings/{mid}/items/{item}/paper", {"counts": {"92": 2, "81": 1}}, 200)
+    api.move(mid, "reveal", [item])
+    result = results(api, mid)["items"][0]["aspects"][0]["result"]
+    said = api.get(f"/meetings/{mid}/announcement").get_json()["paragraphs"]
+    assert f"平均分 {result['score']:.2f} 分" in said[2] and "（含纸质票 3 张）" in said[2], said
+    assert said[2].endswith(f"测评等次为{result['verdict_label']}。")
+    annex = read(api.get(f"/meetings/{mid}/bulletin.docx").data).tables[-1]  # the 附件's
+    assert cells(annex)[1][-2:] == [f"{result['score']:.2f}", result["verdict_label"]]
