@@ -1,4 +1,5 @@
-"""Downloads benchmark: the report, the letters and the card sheet with N phones connected.
+"""Downloads benchmark: the report, the letters and the card sheet (PDF), and the papers of the
+sitting in Word (宣读稿, 通报, the letters), with N phones connected.
 
     python bench/downloads.py [--phones 3000] [--items 30] [--downloads 20] [--pause 0.2]
                               [--spread 10] [--mode gevent|eventlet] [--json PATH]
@@ -8,8 +9,8 @@ phones are bench/load.py's):
 
 1. Through the HTTP API: a meeting of N cards with `--items` items and two probe items.
 2. Connects N phones to `/voter`. Opens the items; every phone votes on all of them in one message;
-   the secretary closes and reveals them. The server now builds the report and the letters in its
-   worker process (the card sheet was built when the cards were issued).
+   the secretary closes and reveals them. The server now builds the report, the letters and the
+   Word papers in its worker process (the card sheet was built when the cards were issued).
 3. The first download of each document after the reveal (it may wait for the build), then
    `--downloads` more of each, `--pause` seconds apart: p50 / p95 / max per document. Target:
    p95 at most 300 ms.
@@ -51,21 +52,31 @@ from bench.load import (
     write_report,
 )
 
-DOCUMENTS = ("report", "letters", "cards")
+#: Each document and its file: the PDFs and the Word papers of the sitting.
+FILES = {
+    "report": "report.pdf",
+    "letters": "letters.pdf",
+    "cards": "cards.pdf",
+    "announcement": "announcement.docx",
+    "bulletin": "bulletin.docx",
+    "letters_docx": "letters.docx",
+}
+DOCUMENTS = tuple(FILES)
 TARGET_P95_MS = 300.0
 TARGET_ACK_GAP_MS = 50.0
 
 
 async def download(run: Run, meeting_id: int, kind: str) -> float:
-    """Seconds for one whole download; raises on an error answer or what is not a PDF."""
+    """Seconds for one whole download; raises on an error answer or what is not a PDF (or, for
+    a Word file, not a zip)."""
     headers = {"Authorization": f"Bearer {TOKEN}"}
+    name = FILES[kind]
+    magic = b"PK\x03\x04" if name.endswith(".docx") else b"%PDF"
     started = now()
-    async with run.http.get(
-        f"{run.url}/api/meetings/{meeting_id}/{kind}.pdf", headers=headers
-    ) as r:
+    async with run.http.get(f"{run.url}/api/meetings/{meeting_id}/{name}", headers=headers) as r:
         body = await r.read()
-        if r.status != 200 or not body.startswith(b"%PDF"):
-            raise RuntimeError(f"{kind}.pdf: {r.status} {body[:200]!r}")
+        if r.status != 200 or not body.startswith(magic):
+            raise RuntimeError(f"{name}: {r.status} {body[:200]!r}")
     return now() - started
 
 
@@ -192,7 +203,7 @@ def verdict(report: dict[str, Any]) -> list[str]:
     problems = []
     for kind, figures in report["downloads"].items():
         if figures["p95_ms"] > TARGET_P95_MS:
-            problems.append(f"{kind}.pdf p95 {figures['p95_ms']} ms > {TARGET_P95_MS:.0f} ms")
+            problems.append(f"{FILES[kind]} p95 {figures['p95_ms']} ms > {TARGET_P95_MS:.0f} ms")
     quiet, busy = report["acks_quiet"], report["acks_building"]
     if quiet["failed"] or busy["failed"]:
         problems.append(f"votes not acknowledged: {quiet['failed']} + {busy['failed']}")
@@ -209,7 +220,7 @@ def table(report: dict[str, Any]) -> str:
         "| --- | ---: | ---: | ---: | ---: |",
     ]
     for kind, f in report["downloads"].items():
-        lines.append(f"| {kind}.pdf | {f['first_after_reveal_ms']} ms | {f['p50_ms']} ms "
+        lines.append(f"| {FILES[kind]} | {f['first_after_reveal_ms']} ms | {f['p50_ms']} ms "
                      f"| {f['p95_ms']} ms | {f['max_ms']} ms |")  # fmt: skip
     lines += ["", "| vote acks | p50 | p95 | p99 | failed |", "| --- | ---: | ---: | ---: | ---: |"]
     for label, key in (("no document being built", "acks_quiet"),

@@ -1,11 +1,12 @@
-"""Drawing the PDFs away from the server: the worker process and the server's side of it.
+"""Drawing the documents away from the server: the worker process and the server's side of it.
 
 Drawing a report (matplotlib, fpdf2) takes a second or more of CPU. On one of the server's own
 OS threads it would hold the GIL all that while, and every phone's vote would wait (under
 eventlet, `/healthz` waited 1.03 s while a 3 s report was drawn). So the server only reads what a
 document shows (the `collect` step: cheap store reads) and hands that plain data to one worker
 process, `python -m display.builder`, which draws it (the `render` step, no database) and writes
-the PDF atomically where it was told.
+the file atomically where it was told. The Word files (宣读稿, 通报, the letters as DOCX:
+python-docx) are made there too.
 
     parent → worker   a pickled `Job` (kind, data, path), framed by its length (8 bytes)
     worker → parent   a pickled `Done` (the worker's pid, the size written, or the error)
@@ -32,7 +33,18 @@ from typing import Any, Protocol
 from voting.errors import CepingError
 
 HEADER = struct.Struct(">Q")
-KINDS = ("report", "letters", "cards")
+KINDS = ("report", "letters", "cards", "announcement", "bulletin", "letters_docx")
+#: The documents that show results: all but the card sheet.
+RESULTS = ("report", "letters", "announcement", "bulletin", "letters_docx")
+#: The Word files (python-docx); the others are PDFs.
+WORD = ("announcement", "bulletin", "letters_docx")
+
+
+def suffix(kind: str) -> str:
+    """The file's suffix: docx for the Word files, pdf for the others."""
+    return "docx" if kind in WORD else "pdf"
+
+
 NICE = 10  # the worker's scheduling priority below the server's: votes before documents
 
 
@@ -54,7 +66,7 @@ class RenderFailed(CepingError):
 class Job:
     kind: str  # one of KINDS
     data: Any  # what `render` needs, read by the server (picklable, no database)
-    path: str  # where the PDF goes (written to a temporary file beside it, then renamed)
+    path: str  # where the file goes (written to a temporary file beside it, then renamed)
 
 
 @dataclass(frozen=True)
@@ -65,7 +77,9 @@ class Done:
 
 
 def render(kind: str, data: Any) -> bytes:
-    """The PDF bytes of a document from its collected data (no database)."""
+    """The bytes of a document (a PDF, or a Word file) from its collected data (no database)."""
+    if kind in WORD:
+        return render_word(kind, data)
     from display import fonts
 
     fonts.matplotlib_families()
@@ -84,6 +98,17 @@ def render(kind: str, data: Any) -> bytes:
         cards: Sequence[Mapping[str, Any]] = cardsheet.printable(data["cards"], data["group"])
         return cardsheet.build(data["meeting"], cards, urls.__getitem__)
     raise ValueError(f"unknown document {kind!r}")
+
+
+def render_word(kind: str, data: Any) -> bytes:
+    """The Word files: no fonts to embed (Word and WPS draw the ones they name)."""
+    from display import letters_docx, papers
+
+    if kind == "announcement":
+        return papers.render_announcement(data)
+    if kind == "bulletin":
+        return papers.render_bulletin(data)
+    return letters_docx.render(data["report"], data["today"])
 
 
 def write(path: str, pdf: bytes) -> None:

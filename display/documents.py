@@ -1,4 +1,5 @@
-"""The report, the letters and the card sheet, kept ready in the instance folder.
+"""The report, the letters and the card sheet, and the Word papers of the sitting (宣读稿, 通报,
+the letters as DOCX), kept ready in the instance folder.
 
 Each document of a meeting has a version, raised by every change of what it shows, heard from the
 store's signals (`voting.signals`, sent after the commit): a move or a paper entry or a settings
@@ -12,7 +13,8 @@ the document shows (`collect`: store reads) and hands it to the worker process
 built waits for the same build. With `prebuild`, a change also starts a build of its own
 `debounce` seconds after the meeting's last change (several changes in a row: one build), so the
 copy is ready when the secretary asks; only documents that have something to show are prebuilt
-(report and letters once an item is closed, the card sheet once cards are issued).
+(report, letters and bulletin once an item is closed, the announcement once one is revealed,
+the card sheet once cards are issued).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from display import reportdata
-from display.builder import KINDS, Builder, Job
+from display.builder import KINDS, RESULTS, Builder, Job, suffix
 from voting import clock
 from voting.context import Ceping
 from voting.signals import cards_changed, items_moved, records_changed
@@ -94,7 +96,7 @@ class Documents:
         if action == "speech":  # a speaking time: this meeting's report alone gives it
             self.changed(meeting_id, ("report",))
             return
-        kinds = KINDS if action == "settings" else ("report", "letters")
+        kinds = KINDS if action == "settings" else RESULTS
         # an earlier meeting's results appear in a later one's comparison (历次测评对比)
         others = {m for (m, kind, _v) in self.copies if kind == "report" and m != meeting_id}
         for other in others:
@@ -104,7 +106,7 @@ class Documents:
     def cards_changed(self, sender: Any = None, *, meeting_id: int, action: str, **_: Any) -> None:
         if action == "release":  # a device binding: nothing any document shows
             return
-        self.changed(meeting_id, KINDS if action == "revoke" else ("report", "letters"))
+        self.changed(meeting_id, KINDS if action == "revoke" else RESULTS)
 
     def records_changed(self, sender: Any = None, *, meeting_id: int, what: str, **_: Any) -> None:
         if what == "deleted":
@@ -114,7 +116,8 @@ class Documents:
             reports = {m for (m, kind, _v) in self.copies if kind == "report"}
             for other in reports - {meeting_id}:
                 self.versions[(other, "report")] += 1
-        self.changed(meeting_id, ("cards",) if what == "cards" else ("report", "letters"))
+        followed = ("report", "letters", "bulletin", "letters_docx")  # the due dates they show
+        self.changed(meeting_id, ("cards",) if what == "cards" else followed)
 
     def forget(self, meeting_id: int) -> None:
         """A deleted meeting: its copies go, from memory and from the disk (they hold its
@@ -159,7 +162,9 @@ class Documents:
         except Exception:  # deleted meanwhile, or the store is closing
             return
         counted = any(i["state"] in ("closed", "revealed") for i in meeting["items"])
-        wanted = ["report", "letters"] if counted else []
+        # the announcement first: it is read out at once (and takes a tenth of a second)
+        wanted = ["announcement"] if any(i["state"] == "revealed" for i in meeting["items"]) else []
+        wanted += ["report", "letters", "bulletin", "letters_docx"] if counted else []
         base = self._bases.get(meeting_id) or self._card_base()
         if base and self.app.store.cards(meeting_id):
             wanted.append("cards")
@@ -253,6 +258,9 @@ class Documents:
                 "group": group,
                 "urls": urls,
             }
+        if kind == "announcement":
+            said = reportdata.announcement(store, meeting_id)
+            return said["title"], {**said, "today": today}
         data = self._results(store, meeting_id, today)
         if kind == "report":
             return data.meeting["title"], data
@@ -280,8 +288,8 @@ class Documents:
 
 def _file_name(kind: str, variant: str) -> str:
     if not variant:
-        return f"{kind}.pdf"
-    return f"{kind}-{hashlib.sha1(variant.encode()).hexdigest()[:12]}.pdf"
+        return f"{kind}.{suffix(kind)}"
+    return f"{kind}-{hashlib.sha1(variant.encode()).hexdigest()[:12]}.{suffix(kind)}"
 
 
 def builder_for(flask_config: Any, runtime: Any, sleep: Callable[[float], Any]) -> Builder:

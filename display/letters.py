@@ -26,10 +26,9 @@ from display.pdf import (
     percent,
     rank_text,
 )
-from display.report import STATUS
 from display.reportdata import Report, collect, first, meeting_date, ranked
+from display.words import STATUS, follow_up
 from voting import clock
-from voting.results import add_months
 from voting.storage import Store
 
 BOTTOM = 262  # mm: below this a page has room only for its closing lines
@@ -56,28 +55,6 @@ def render(report: Report, today: date) -> bytes:
         pdf.add_page()
         pdf.para("尚无已结束计票的测评对象。")
     return pdf.bytes()
-
-
-def follow_up(
-    item: Mapping[str, Any],
-    record: Mapping[str, Any] | None,
-    best: str | None,
-    months: int,
-    today: date,
-) -> tuple[str, str | None]:
-    """What the verdict requires, in words, and the due date (None when nothing is due)."""
-    result = first(item)
-    if result["verdict"] is None:
-        return "未收到有效票，未评定等次，暂无整改要求。", None
-    if result["verdict"] == best:
-        return f"测评等次为{result['verdict_label']}，无需整改。", None
-    due = (record or {}).get("due") or add_months(today, months).isoformat()
-    text = (
-        f"测评等次为{result['verdict_label']}。请针对测评中反映的问题认真整改，"
-        f"在 {months} 个月内、于 {chinese_date(date.fromisoformat(due))}前"
-        "向常委会书面报告整改情况。"
-    )
-    return text, due
 
 
 def _letter(

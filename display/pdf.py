@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
-from typing import Any
-
 from fpdf import FPDF
 from fpdf.enums import WrapMode
 from fpdf.fonts import FontFace
 
 from display import fonts
+from display.words import chinese_date, paper_count, percent, rank_text
+
+__all__ = ["Document", "chinese_date", "head_style", "paper_count", "percent", "rank_text"]
 
 FONT = "cjk"
 MARGIN = 15  # mm
@@ -99,24 +98,3 @@ class Document(FPDF):
 
 def head_style() -> FontFace:
     return FontFace(family=FONT, emphasis="", size_pt=9, color=INK, fill_color=HEAD_FILL)
-
-
-def percent(value: float | None) -> str:
-    """A share or a rate as the results API gives it, in percent with 2 decimals."""
-    return "—" if value is None else f"{value:.2f}%"
-
-
-def chinese_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def rank_text(rank: int | None, ranks: list[int | None], count: int) -> str:
-    """第 3 名（共 30 项）, 并列第 3 名 when shared, 未排名 without ballots."""
-    if rank is None:
-        return "未排名"
-    shared = "并列" if ranks.count(rank) > 1 else ""
-    return f"{shared}第 {rank} 名（共 {count} 项）"
-
-
-def paper_count(aspect: Mapping[str, Any]) -> int:
-    return sum(int(n) for n in (aspect.get("paper") or {}).values())

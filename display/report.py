@@ -28,6 +28,7 @@ from display.pdf import (
     percent,
 )
 from display.reportdata import Report, collect, first, meeting_date, ranked, rate
+from display.words import STATUS
 from voting.storage import Store
 
 __all__ = ["collect", "render", "build"]  # `collect` is display.reportdata's, named here too
@@ -38,7 +39,6 @@ SHORT_HEADING = "测评等次与整改"
 PREVIOUS_HEADING = "上一轮整改情况"
 BASES = {"expected": "全体组成人员", "present": "实到人员", "valid": "有效票"}
 GROUPS = {"member": "常委会组成人员", "deputy": "列席代表"}
-STATUS = {"pending": "待整改", "in_progress": "整改中", "done": "已完成", "re_evaluate": "再次测评"}
 
 
 def method_text(report: Report) -> list[str]:

@@ -14,6 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from voting import clock
+from voting.announce import Announcement
+from voting.announce import announcement as say_announcement
 from voting.storage import Store
 
 MAX_TREND_MEETINGS = 6  # the latest earlier meetings shown beside this one
@@ -66,6 +68,15 @@ def collect(
         results = {**results, "title": meeting["title"]}
     speeches = store.speeches(meeting_id)
     return Report(meeting, results, comments, followups, earlier, speeches, previous)
+
+
+def announcement(store: Store, meeting_id: int) -> Announcement:
+    """The chair's announcement (宣读稿) of the meeting's revealed items (`voting.announce`)."""
+    meeting = store.meeting(meeting_id)
+    results: Mapping[str, Any] = store.results(meeting_id, ("revealed",))
+    if meeting.get("rehearsal"):
+        results = {**results, "title": REHEARSAL_MARK + results["title"]}
+    return say_announcement(results, meeting["items"], meeting.get("followup_months", 3))
 
 
 def past(store: Store, meeting: Mapping[str, Any], results: Mapping[str, Any]) -> History | None:

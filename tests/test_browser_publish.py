@@ -120,6 +120,10 @@ def test_the_pdfs_sit_at_the_top_of_results_and_say_when_they_are_being_made(bro
     console.click("#tab-results")
     panel = console.locator("#panel-results > section").first
     assert panel.get_attribute("class") == "panel exports-panel"  # the downloads come first
+    console.wait_for_function(
+        "document.getElementById('announce-text').textContent.includes('目前尚无已公布的测评结果')",
+        timeout=WAIT,
+    )
     server.api("POST", f"/meetings/{mid}/reveal", {"items": items})
 
     link = console.locator('#exports a[data-pdf][href$="report.pdf"]')
@@ -136,5 +140,20 @@ def test_the_pdfs_sit_at_the_top_of_results_and_say_when_they_are_being_made(bro
         f"document.querySelector('#exports a[data-pdf]').textContent === {label!r}", timeout=WAIT
     )
     shot(console, "22-console-downloads")
+
+    # the 宣读稿 panel follows the reveal, and gives the same text as a Word file
+    console.wait_for_function(
+        "document.getElementById('announce-state').textContent === '全部 4 项已公布'", timeout=WAIT
+    )
+    said = console.locator("#announce-text p").all_text_contents()
+    assert said[2:4] == ["一、现场述法（1 项）", "1. 市水利局：未收到有效票，不评定等次。"]
+    assert said[4] == "二、书面述法（3 项）" and said[-1] == "测评结果宣布完毕。"
+    with console.expect_download(timeout=WAIT) as download:
+        console.click("#announce-docx")
+    saved = download.value
+    assert saved.suggested_filename.endswith("宣读稿.docx")
+    with open(saved.path(), "rb") as paper:
+        assert paper.read(4) == b"PK\x03\x04"
+    shot(console, "23-console-announcement")
     guard.check()
     ctx.close()

@@ -21,6 +21,7 @@ PURE = (
     "voting/speech.py",
     "voting/ledger.py",
     "voting/rounds.py",
+    "voting/announce.py",
 )
 
 

@@ -1,4 +1,5 @@
-/* The PDFs (report, letters, card sheet) as downloads that say when they are being made.
+/* The PDFs (report, letters, card sheet) and the Word papers (宣读稿, 通报, letters) as downloads
+ * that say when they are being made.
  *
  * A link marked `data-pdf` is fetched here rather than followed: while the server makes the
  * document (a copy is usually ready; when it is not, the request waits for it) the link reads
@@ -46,7 +47,8 @@ function download(link) {
   fetch(link.href, { credentials: "same-origin" })
     .then((response) => {
       if (!response.ok) return refusal(response);
-      const name = savedName(response.headers.get("Content-Disposition"), "document.pdf");
+      const fallback = link.pathname.split("/").pop() || "document.pdf"; /* report.pdf, … */
+      const name = savedName(response.headers.get("Content-Disposition"), fallback);
       return response.blob().then((blob) => save(blob, name));
     })
     .catch((err) => fail(err.code ? err : Object.assign(err, { code: "network" })))

@@ -4,12 +4,14 @@ import { $, all, clear, el, fill, texts } from "../lib/dom.js";
 import { api, fail, localError, oneAtATime, show } from "../lib/api.js";
 import { BASE, S, item, items, stateBadge, verdictLabel } from "./meeting.js";
 import { loadPublish } from "./followups.js";
+import { loadAnnouncement } from "./announce.js";
 
 const T = texts();
 
 export const loadResults = oneAtATime(() => api("GET", BASE + "/results").then((data) => {
   S.results = data;
   renderResults();
+  loadAnnouncement();
 }));
 
 function percent(value) {
