@@ -112,22 +112,16 @@ export function fail(err) {
 }
 
 /* A loader that runs `load` once at a time: a call while it runs asks for one more run after
- * it, and all such calls get the running promise. A failure is shown as a toast. */
+ * it, and gets that run's promise, so what a caller waits for was loaded after its call (an
+ * action's refresh never ends with a picture fetched before the action). Calls while that next
+ * run waits share it. A failure is shown as a toast. */
 export function oneAtATime(load) {
   let running = null;
-  let again = false;
-  function run() {
-    if (running) {
-      again = true;
-      return running;
-    }
+  let next = null;
+  function start() {
     running = load().then(
       () => {
         running = null;
-        if (again) {
-          again = false;
-          run();
-        }
       },
       (err) => {
         running = null;
@@ -135,6 +129,16 @@ export function oneAtATime(load) {
       }
     );
     return running;
+  }
+  function run() {
+    if (!running) return start();
+    if (!next) {
+      next = running.then(() => {
+        next = null;
+        return start();
+      });
+    }
+    return next;
   }
   return run;
 }
