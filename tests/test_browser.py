@@ -55,9 +55,9 @@ def _vote_all(page, choices: dict[int, str]) -> None:
     for item, choice in choices.items():
         page.click(f'button.option[data-item="{item}"][data-aspect="0"][data-choice="{choice}"]')
     page.click("#submit")
-    page.wait_for_function("document.body.dataset.screen === 'confirm'", timeout=WAIT)
+    page.wait_for_function("document.body?.dataset.screen === 'confirm'", timeout=WAIT)
     page.click("#confirm-yes")
-    page.wait_for_function("document.body.dataset.screen === 'done'", timeout=WAIT)
+    page.wait_for_function("document.body?.dataset.screen === 'done'", timeout=WAIT)
 
 
 def _turnout(projector) -> int:
@@ -100,7 +100,7 @@ def test_a_whole_meeting_as_its_users_run_it(browser, server):
         Guard(ctx, server.url)
         page = guard.watch(ctx.new_page(), f"phone{n + 1}")
         page.goto(card["url"])
-        page.wait_for_function("document.body.dataset.screen === 'waiting'", timeout=WAIT)
+        page.wait_for_function("document.body?.dataset.screen === 'waiting'", timeout=WAIT)
         phone_ctxs.append(ctx)
         phones.append(page)
     shot(phones[0], "03-phone-waiting")
@@ -121,7 +121,7 @@ def test_a_whole_meeting_as_its_users_run_it(browser, server):
     shot(projector, "05-projector-voting")
 
     for page in phones:
-        page.wait_for_function("document.body.dataset.screen === 'ballot'", timeout=WAIT)
+        page.wait_for_function("document.body?.dataset.screen === 'ballot'", timeout=WAIT)
     total = len(batch)
     assert phones[0].text_content("#progress").strip().endswith(f"0 / {total}")
     assert phones[0].is_disabled("#submit")
@@ -138,7 +138,7 @@ def test_a_whole_meeting_as_its_users_run_it(browser, server):
         phones[2].click(f'button.option[data-item="{item}"][data-choice="basic"]')
     assert phones[2].text_content("#progress").strip().endswith(f"{len(half)} / {total}")
     phones[2].reload()
-    phones[2].wait_for_function("document.body.dataset.screen === 'ballot'", timeout=WAIT)
+    phones[2].wait_for_function("document.body?.dataset.screen === 'ballot'", timeout=WAIT)
     assert phones[2].text_content("#progress").strip().endswith(f"{len(half)} / {total}")
     for item in half:
         chosen = f'button.option[data-item="{item}"][data-choice="basic"]'
@@ -153,13 +153,13 @@ def test_a_whole_meeting_as_its_users_run_it(browser, server):
     _vote_all(phones[1], dict.fromkeys(batch, "unsatisfied"))
     _wait_turnout(projector, 3)
     phones[1].click("#change")
-    phones[1].wait_for_function("document.body.dataset.screen === 'ballot'", timeout=WAIT)
+    phones[1].wait_for_function("document.body?.dataset.screen === 'ballot'", timeout=WAIT)
     _vote_all(phones[1], {batch[0]: "basic"})
     shot(projector, "08-projector-turnout")
 
     # the done screen survives a reload
     phones[0].reload()
-    phones[0].wait_for_function("document.body.dataset.screen === 'done'", timeout=WAIT)
+    phones[0].wait_for_function("document.body?.dataset.screen === 'done'", timeout=WAIT)
 
     # a used card on another phone is refused
     thief_ctx = browser.new_context(**PHONE)
@@ -199,7 +199,7 @@ def test_a_whole_meeting_as_its_users_run_it(browser, server):
     shot(console, "11-console-results")
 
     for page in phones:
-        page.wait_for_function("document.body.dataset.screen === 'waiting'", timeout=WAIT)
+        page.wait_for_function("document.body?.dataset.screen === 'waiting'", timeout=WAIT)
     guard.check()
     projector_guard.check()
     assert server.api("GET", "/verify")["ok"] is True

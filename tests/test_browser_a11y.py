@@ -41,7 +41,7 @@ class Audit:
 
 
 def _screen(page: Any, name: str) -> None:
-    page.wait_for_function(f"document.body.dataset.screen === '{name}'", timeout=WAIT)
+    page.wait_for_function(f"document.body?.dataset.screen === '{name}'", timeout=WAIT)
 
 
 def _view(page: Any, name: str) -> None:

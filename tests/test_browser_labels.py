@@ -49,21 +49,21 @@ def test_the_projector_and_a_phone_in_english_after_a_reveal(browser, server):
     projector.wait_for_function("document.body.dataset.view === 'idle'", timeout=WAIT)
     phone = phone_guard.watch(phone_ctx.new_page(), "phone")
     phone.goto(made["cards"][0]["url"])
-    phone.wait_for_function("document.body.dataset.screen === 'waiting'", timeout=WAIT)
+    phone.wait_for_function("document.body?.dataset.screen === 'waiting'", timeout=WAIT)
 
     server.api("POST", f"/meetings/{mid}/open", {"items": [oral], "override_quorum": True})
-    phone.wait_for_function("document.body.dataset.screen === 'ballot'", timeout=WAIT)
+    phone.wait_for_function("document.body?.dataset.screen === 'ballot'", timeout=WAIT)
     options = phone.locator(f'button.option[data-item="{oral}"]').all_text_contents()
     assert [o.strip() for o in options] == ["Satisfied", "Basically satisfied", "Unsatisfied"]
     assert _chinese_left(phone, own) == []
     shot(phone, "labels-phone-ballot-en")
     phone.click(f'button.option[data-item="{oral}"][data-choice="satisfied"]')
     phone.click("#submit")
-    phone.wait_for_function("document.body.dataset.screen === 'confirm'", timeout=WAIT)
+    phone.wait_for_function("document.body?.dataset.screen === 'confirm'", timeout=WAIT)
     assert _chinese_left(phone, own) == []  # the choice is named in English
     shot(phone, "labels-phone-confirm-en")
     phone.click("#confirm-yes")
-    phone.wait_for_function("document.body.dataset.screen === 'done'", timeout=WAIT)
+    phone.wait_for_function("document.body?.dataset.screen === 'done'", timeout=WAIT)
     assert _chinese_left(phone, own) == []
 
     server.api("POST", f"/meetings/{mid}/close", {"items": [oral]})
@@ -78,7 +78,7 @@ def test_the_projector_and_a_phone_in_english_after_a_reveal(browser, server):
     assert verdict.strip() == "Unsatisfied"  # 1 满意 of 应到 4
     assert _chinese_left(projector, own) == []
     shot(projector, "labels-projector-result-en")
-    phone.wait_for_function("document.body.dataset.screen === 'waiting'", timeout=WAIT)
+    phone.wait_for_function("document.body?.dataset.screen === 'waiting'", timeout=WAIT)
     assert _chinese_left(phone, own) == []
     shot(phone, "labels-phone-after-reveal-en")
 

@@ -97,7 +97,7 @@ def test_a_phone_opens_each_material_from_the_batch_ballot(browser, server, boar
     page = guard.watch(ctx.new_page(), "phone")
     url = board["cards"][card]["url"]
     page.goto(url)
-    page.wait_for_function("document.body.dataset.screen === 'ballot'", timeout=WAIT)
+    page.wait_for_function("document.body?.dataset.screen === 'ballot'", timeout=WAIT)
     assert page.locator("button.mat").count() == 4  # every item of the batch has some
     first = board["batch"][0]
     page.click(f'button.option[data-item="{first}"][data-choice="satisfied"]')  # not yet sent
@@ -110,7 +110,7 @@ def test_a_phone_opens_each_material_from_the_batch_ballot(browser, server, boar
     page.go_back()  # the phone's back button closes the reader, the ballot stays
     page.wait_for_selector(".rd", state="detached", timeout=WAIT)
     assert page.url == url
-    assert page.evaluate("document.body.dataset.screen") == "ballot"
+    assert page.evaluate("document.body?.dataset.screen") == "ballot"
     scroll = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert scroll, "no horizontal scroll at 360 px"
     guard.check()

@@ -49,7 +49,7 @@ def test_offline_and_frozen_phones_resume_by_themselves(browser, server):
         ctx = browser.new_context(**PHONE)
         page = ctx.new_page()
         page.goto(card["url"])
-        page.wait_for_function("document.body.dataset.screen === 'waiting'", timeout=WAIT)
+        page.wait_for_function("document.body?.dataset.screen === 'waiting'", timeout=WAIT)
         contexts.append(ctx)
         pages.append(page)
     offline, frozen = pages
@@ -61,7 +61,7 @@ def test_offline_and_frozen_phones_resume_by_themselves(browser, server):
     frozen.click(f'button.option[data-item="{first}"][data-choice="satisfied"]')
     frozen.click("#submit")
     frozen.click("#confirm-yes")
-    frozen.wait_for_function("document.body.dataset.screen === 'done'", timeout=WAIT)
+    frozen.wait_for_function("document.body?.dataset.screen === 'done'", timeout=WAIT)
     cdp = contexts[1].new_cdp_session(frozen)
     cdp.send("Page.setWebLifecycleState", {"state": "frozen"})
 
@@ -86,7 +86,7 @@ def test_offline_and_frozen_phones_resume_by_themselves(browser, server):
     back = time.monotonic()
     for page in pages:  # nobody touches them: the new item shows up by itself
         _shows(page, second)
-        page.wait_for_function("document.body.dataset.screen === 'ballot'", timeout=WAIT)
+        page.wait_for_function("document.body?.dataset.screen === 'ballot'", timeout=WAIT)
     offline.wait_for_selector("#net", state="hidden", timeout=WAIT)
     offline.wait_for_function(
         "([key, slot]) => JSON.parse(localStorage.getItem(key)).slots[slot].ok === 'basic'",
@@ -139,13 +139,13 @@ def test_a_phone_whose_socket_died_silently_catches_up_when_shown_again(browser,
     hole = Blackhole()
     page.route_web_socket(lambda url: "/socket.io/" in url, hole)
     page.goto(card["url"])
-    page.wait_for_function("document.body.dataset.screen === 'waiting'", timeout=WAIT)
+    page.wait_for_function("document.body?.dataset.screen === 'waiting'", timeout=WAIT)
     page.wait_for_timeout(1000)  # the polling transport has been upgraded to the WebSocket
     assert len(hole.sockets) == 1
     hole.cut()
     server.api("POST", f"/meetings/{mid}/open", {"items": [item]})
     page.wait_for_timeout(1500)
-    assert page.evaluate("document.body.dataset.screen") == "waiting"  # it heard nothing
+    assert page.evaluate("document.body?.dataset.screen") == "waiting"  # it heard nothing
     back = time.monotonic()
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # shown again
     _shows(page, item)
@@ -154,6 +154,6 @@ def test_a_phone_whose_socket_died_silently_catches_up_when_shown_again(browser,
     page.click(f'button.option[data-item="{item}"][data-choice="satisfied"]')
     page.click("#submit")
     page.click("#confirm-yes")
-    page.wait_for_function("document.body.dataset.screen === 'done'", timeout=WAIT)
+    page.wait_for_function("document.body?.dataset.screen === 'done'", timeout=WAIT)
     assert server.api("GET", f"/meetings/{mid}/turnout")["voted"][str(item)] == 1
     ctx.close()

@@ -27,7 +27,7 @@ def test_a_phone_adds_a_comment_that_survives_a_reload_and_reaches_the_console(
     guard = Guard(ctx, server.url)
     page = guard.watch(ctx.new_page(), "phone")
     page.goto(made["cards"][0]["url"])
-    page.wait_for_function("document.body.dataset.screen === 'ballot'", timeout=WAIT)
+    page.wait_for_function("document.body?.dataset.screen === 'ballot'", timeout=WAIT)
     toggles = page.locator("button.note-open")
     assert toggles.count() == 2  # one per item, closed at first
     assert page.locator("textarea").first.is_hidden()
@@ -43,15 +43,15 @@ def test_a_phone_adds_a_comment_that_survives_a_reload_and_reaches_the_console(
     assert width <= 360, width  # nothing wider than the phone
 
     page.reload()  # the comment is kept with the unsent choice
-    page.wait_for_function("document.body.dataset.screen === 'ballot'", timeout=WAIT)
+    page.wait_for_function("document.body?.dataset.screen === 'ballot'", timeout=WAIT)
     assert page.locator("textarea").first.input_value() == "窗口服务=需改进"
     assert page.locator("textarea").first.is_visible()
     page.click(f'button.option[data-item="{batch[1]}"][data-choice="unsatisfied"]')
     page.click("#submit")
-    page.wait_for_function("document.body.dataset.screen === 'confirm'", timeout=WAIT)
+    page.wait_for_function("document.body?.dataset.screen === 'confirm'", timeout=WAIT)
     assert "窗口服务=需改进" in page.text_content("#c-list")
     page.click("#confirm-yes")
-    page.wait_for_function("document.body.dataset.screen === 'done'", timeout=WAIT)
+    page.wait_for_function("document.body?.dataset.screen === 'done'", timeout=WAIT)
     assert server.api("GET", f"/meetings/{mid}/comments")["comments"][str(batch[0])] == []
 
     server.api("POST", f"/meetings/{mid}/close", {"items": batch})

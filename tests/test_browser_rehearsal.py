@@ -20,15 +20,15 @@ REHEARSAL_COMMENT = "彩排时写下的意见"
 
 def phone_votes(page, item: int, choice: str, comment: str | None = None) -> None:
     """The phone shows the open item; the member chooses, submits and confirms."""
-    page.wait_for_function("document.body.dataset.screen === 'ballot'", timeout=WAIT)
+    page.wait_for_function("document.body?.dataset.screen === 'ballot'", timeout=WAIT)
     if comment:
         page.locator("button.note-open").first.click()
         page.locator("textarea").first.fill(comment)
     page.click(f'button.option[data-item="{item}"][data-choice="{choice}"]')
     page.click("#submit")
-    page.wait_for_function("document.body.dataset.screen === 'confirm'", timeout=WAIT)
+    page.wait_for_function("document.body?.dataset.screen === 'confirm'", timeout=WAIT)
     page.click("#confirm-yes")
-    page.wait_for_function("document.body.dataset.screen === 'done'", timeout=WAIT)
+    page.wait_for_function("document.body?.dataset.screen === 'done'", timeout=WAIT)
 
 
 def report_text(server, mid: int) -> str:
@@ -51,7 +51,7 @@ def test_a_rehearsal_turned_real_keeps_no_trace_of_its_votes(browser, server):
     guard = Guard(ctx, server.url)
     page = guard.watch(ctx.new_page(), "phone")
     page.goto(made["cards"][0]["url"])
-    page.wait_for_function("document.body.dataset.screen === 'ballot'", timeout=WAIT)
+    page.wait_for_function("document.body?.dataset.screen === 'ballot'", timeout=WAIT)
     assert page.locator(".title .rehearsal").text_content() == "演练"
     shot(page, "60-phone-rehearsal")
     phone_votes(page, item, "unsatisfied", REHEARSAL_COMMENT)
@@ -82,9 +82,9 @@ def test_a_rehearsal_turned_real_keeps_no_trace_of_its_votes(browser, server):
     screen.wait_for_selector("#rehearsal-mark", state="hidden", timeout=WAIT)
 
     # the phone was let go; the same printed card, scanned again, votes in the real sitting
-    page.wait_for_function("document.body.dataset.screen === 'refused'", timeout=WAIT)
+    page.wait_for_function("document.body?.dataset.screen === 'refused'", timeout=WAIT)
     page.click("#retry")
-    page.wait_for_function("document.body.dataset.screen === 'waiting'", timeout=WAIT)
+    page.wait_for_function("document.body?.dataset.screen === 'waiting'", timeout=WAIT)
     assert page.locator(".title .rehearsal").count() == 0
     server.api("POST", f"/meetings/{mid}/open", {"items": [item], "override_quorum": True})
     phone_votes(page, item, "satisfied")

@@ -91,19 +91,19 @@ def test_hostile_names_are_shown_as_text_on_every_screen(browser, server):
     Guard(mobile, server.url)
     phone = guard.watch(mobile.new_page(), "phone")
     phone.goto(cards[0]["url"])
-    phone.wait_for_function("document.body.dataset.screen === 'waiting'", timeout=WAIT)
+    phone.wait_for_function("document.body?.dataset.screen === 'waiting'", timeout=WAIT)
     check(phone, "phone waiting", TITLE)
 
     # one oral report: the phone's ballot, the projector while voting and on reveal
     server.api("POST", f"/meetings/{mid}/open", {"items": [oral], "override_quorum": True})
-    phone.wait_for_function("document.body.dataset.screen === 'ballot'", timeout=WAIT)
+    phone.wait_for_function("document.body?.dataset.screen === 'ballot'", timeout=WAIT)
     check(phone, "phone ballot", SUBJECT, PERSON)
     projector.wait_for_function("document.body.dataset.view === 'voting'", timeout=WAIT)
     check(projector, "projector voting", SUBJECT)
     phone.click(f'button.option[data-item="{oral}"][data-choice="satisfied"]')
     phone.click("#submit")
     phone.click("#confirm-yes")
-    phone.wait_for_function("document.body.dataset.screen === 'done'", timeout=WAIT)
+    phone.wait_for_function("document.body?.dataset.screen === 'done'", timeout=WAIT)
     check(phone, "phone done")
     server.api("POST", f"/meetings/{mid}/close", {"items": [oral]})
     server.api("POST", f"/meetings/{mid}/reveal", {"items": [oral]})
@@ -112,13 +112,13 @@ def test_hostile_names_are_shown_as_text_on_every_screen(browser, server):
 
     # the batch of written reports: one page on the phone, a ranked table on the projector
     server.api("POST", f"/meetings/{mid}/open", {"items": batch, "override_quorum": True})
-    phone.wait_for_function("document.body.dataset.screen === 'ballot'", timeout=WAIT)
+    phone.wait_for_function("document.body?.dataset.screen === 'ballot'", timeout=WAIT)
     check(phone, "phone batch", *WRITTEN, BATCH, FORMULA)
     for item in batch:
         phone.click(f'button.option[data-item="{item}"][data-choice="basic"]')
     phone.click("#submit")
     phone.click("#confirm-yes")
-    phone.wait_for_function("document.body.dataset.screen === 'done'", timeout=WAIT)
+    phone.wait_for_function("document.body?.dataset.screen === 'done'", timeout=WAIT)
     server.api("POST", f"/meetings/{mid}/close", {"items": batch})
     server.api("POST", f"/meetings/{mid}/reveal", {"items": batch})
     projector.wait_for_function(
