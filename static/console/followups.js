@@ -63,6 +63,14 @@ function followupRow(id, f, scale, brought) {
   ]);
 }
 
+/* The day of an ISO time on this computer's calendar (the hall's), as YYYY-MM-DD. */
+function localDay(iso) {
+  const d = new Date(iso);
+  if (isNaN(d)) return String(iso).slice(0, 10);
+  const two = (n) => (n < 10 ? "0" : "") + n;
+  return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate());
+}
+
 /* 列入下一轮: pick a later real meeting, then add the department there as 整改情况. */
 function nextRoundButton(id, f) {
   if (f.status !== "re_evaluate" || f.carried_from || S.meeting.rehearsal) return null;
@@ -77,7 +85,7 @@ function nextRoundButton(id, f) {
         return;
       }
       const pick = el("select", { class: "next-meeting", "aria-label": T.next_round_pick },
-        later.map((m) => el("option", { value: m.id, text: m.created_at.slice(0, 10) + " " + m.title })));
+        later.map((m) => el("option", { value: m.id, text: localDay(m.created_at) + " " + m.title })));
       box.append(pick, el("button", { type: "button", class: "btn small primary next-add", text: T.next_round_add,
         onclick: () => addToMeeting(id, Number(pick.value), pick.selectedOptions[0].textContent) }));
     }, fail);
