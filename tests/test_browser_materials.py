@@ -192,11 +192,12 @@ def test_the_console_lists_the_items_without_materials(browser, server, board):
     speech.press("Enter")
     page.wait_for_function("document.querySelector('#toast').textContent.includes('市水利局')")
     assert server.api("GET", f"/meetings/{mid}")["items"][0]["speech_seconds"] == 600
-    speech = page.locator(f'tr[data-edit-item="{board["oral"]}"] input.speech')
+    shown = f"document.querySelector('tr[data-edit-item=\"{board['oral']}\"] input.speech')?.value"
+    page.wait_for_function(f"{shown} === '10'")  # the editor drawn again with the item saved
     speech.fill("90")
     speech.press("Enter")
     page.wait_for_function("document.querySelector('#toast').textContent.includes('0.5 至 60')")
-    assert speech.input_value() == "10"
+    page.wait_for_function(f"{shown} === '10'")
     assert server.api("GET", f"/meetings/{mid}")["items"][0]["speech_seconds"] == 600
     guard.check()
     ctx.close()

@@ -112,10 +112,10 @@ function iconButton(cls, label, text, disabled, onclick) {
     text: text, disabled: disabled, onclick: onclick });
 }
 
-/* An oral item's own time to speak, in minutes (empty: the meeting's). */
+/* An oral item's own time to speak, in minutes under its kind (empty: the meeting's, shown greyed). */
 function speechField(i, locked) {
   const own = i.speech_seconds;
-  return el("label", { class: "speech-own" }, [T.speech_own, el("input", { type: "number", class: "speech",
+  return el("label", { class: "speech-own", title: T.speech_own_label }, [el("input", { type: "number", class: "speech",
     min: "0.5", max: "60", step: "0.5", value: own ? String(Math.round(own / 6) / 10) : "", disabled: locked,
     placeholder: String(S.meeting.speech_minutes || 8), "aria-label": T.speech_own_label }), T.minutes]);
 }
