@@ -180,7 +180,7 @@ function view(f, button) {
   box.dataset.file = String(f.id);
   box.hidden = false;
   const path = "/materials/" + editing.meeting + "/" + f.id + "/";
-  box.appendChild(el("h4", { text: f.name }));
+  box.appendChild(el("h3", { text: f.name }));
   for (let n = 1; n <= f.pages; n++) {
     box.appendChild(el("img", { src: path + n, alt: fill(T.page_alt, { name: f.name, n: n }), loading: "lazy" }));
   }

@@ -1,7 +1,7 @@
 """The follow-up ledger (整改台账) in a real browser: a real meeting leaves three departments
 short, the server's clock moves on until one of them is overdue, and the secretary follows the
 warning from the meetings list and the console header to the ledger, filtered, and records the
-department's answer. A rehearsal's follow-up never appears."""
+department's answer, with a file of its report. A rehearsal's follow-up never appears."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 from browsing import LAPTOP, WAIT, Guard, login, shot
+from conftest import pdf_bytes
 from realserver import Server
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
@@ -91,6 +92,27 @@ def test_an_overdue_follow_up_is_warned_of_and_answered(browser, server):
     (saved,) = [r for r in server.api("GET", "/ledger")["rows"] if r["item"] == real["市水利局"]]
     assert saved["grade"] == "pass" and saved["status"] == "in_progress"
     assert [h["action"] for h in saved["history"]] == ["created", "followup", "answer"]
+
+    # the report's file: uploaded in the dialog, its pages seen there, then deleted
+    row.locator("button.edit").click()
+    page.wait_for_selector("#answer-dialog[open]", timeout=WAIT)
+    page.set_input_files("#answer-file", files=[{"name": "整改报告.pdf",
+                         "mimeType": "application/pdf", "buffer": pdf_bytes(2)}])  # fmt: skip
+    listed = page.locator("#answer-file-list li[data-file]")
+    listed.first.wait_for(timeout=WAIT)
+    assert "整改报告.pdf" in listed.first.text_content()
+    listed.first.locator("button").first.click()  # 查看
+    page.wait_for_function(
+        "[...document.querySelectorAll('#answer-viewer img')].filter(i => i.complete &&"
+        " i.naturalWidth > 0).length === 2", timeout=WAIT,
+    )  # fmt: skip
+    assert "整改报告附件" in page.text_content("#answer-history")
+    shot(page, "71-console-answer-files")
+    page.once("dialog", lambda d: d.accept())
+    listed.first.locator("button.danger").click()  # 删除
+    page.wait_for_selector("#answer-file-list li[data-file]", state="detached", timeout=WAIT)
+    page.click("#answer-cancel")
+    assert server.api("GET", "/ledger?overdue=1")["rows"][0]["files"] == []
 
     page.click("#filter-clear")
     page.wait_for_function("document.querySelectorAll('#ledger-body tr').length === 3",
