@@ -11,10 +11,10 @@ from conftest import ADMIN_TOKEN, docx_bytes, login, pdf_bytes
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(200)
 
 
-def short(api) -> dict:
+def short(api, **settings) -> dict:
     """A meeting with 2 cards and 2 items, the first revealed 不满意 (a follow-up), the second
     not yet rated, with a material of its own."""
-    m = api.meeting(cards=2, items=2)
+    m = api.meeting(cards=2, items=2, **settings)
     mid, (item, other) = m["meeting"]["id"], m["items"]
     body = {"items": [item], "override_quorum": True, "accept_unreachable": True}
     api.post(f"/meetings/{mid}/open", body, 200)
@@ -110,3 +110,18 @@ def test_a_wrong_file_or_an_item_without_follow_up_is_refused(app, api):
                        content_type="multipart/form-data")  # fmt: skip
     assert r.status_code == 400 and r.get_json()["error"] == "bad_request"
     assert ledger_row(api, item)["files"] == []
+
+
+def test_a_rehearsal_turned_real_loses_its_follow_ups_files(app, api):
+    s = short(api, rehearsal=True)
+    mid, item = s["mid"], s["item"]
+    made = send(api, mid, item, pdf_bytes(1), "演练整改.pdf").get_json()
+    store = app.extensions["ceping"].store
+    kept = store.materials.instance / "materials" / str(mid) / str(made["id"])
+    assert kept.is_dir()
+    api.post(f"/meetings/{mid}/make-real", {"confirm": True}, 200)
+    assert not kept.exists()
+    page = f"/materials/{mid}/{made['id']}/1"
+    assert api.client.get(page, headers=api.headers).status_code == 404
+    listed = api.get(f"/meetings/{mid}/materials").get_json()["materials"]
+    assert [m["name"] for m in listed] == ["材料.pdf"]  # the sitting's material stays
