@@ -2,7 +2,7 @@
  * address says (so a link can open it filtered), its XLSX, and the department's answer on one.
  * Plain ES module, no framework; everything through the HTTP API. */
 import { $, clear, el, fill, pad, texts } from "./lib/dom.js";
-import { api, fail, setupToast, show } from "./lib/api.js";
+import { api, fail, localError, setupToast, show } from "./lib/api.js";
 
 const T = texts();
 const FILTERS = ["status", "meeting", "department", "overdue", "due_soon"];
@@ -61,7 +61,8 @@ function rowOf(r) {
     el("td", {}, [el("span", { class: "badge " + r.status, text: T.status[r.status] })]),
     el("td", { class: "num nowrap" }, [days(r)]),
     el("td", { class: "report" }, [r.received ? fill(T.received, { date: r.received }) : el("span",
-      { class: "muted", text: T.not_received }), r.report ? el("p", { text: r.report }) : null]),
+      { class: "muted", text: T.not_received }), r.report ? el("p", { text: r.report }) : null,
+      r.files.length ? el("div", { class: "muted small files", text: T.fields.files + "：" + r.files.map((f) => f.name).join(T.list_sep) }) : null]),
     el("td", { class: "report" }, [el("strong", { text: T.grades[r.grade] || "—" }),
       r.assessment ? el("p", { text: r.assessment }) : null]),
     el("td", {}, [el("button", { type: "button", class: "btn small edit", text: T.edit,
@@ -140,7 +141,100 @@ function edit(r) {
   const list = $("answer-history");
   clear(list);
   r.history.forEach((h) => list.appendChild(historyLine(h)));
+  drawFiles(r.files);
   $("answer-dialog").showModal();
+}
+
+// -- the answer's files (kept as the sitting's materials are; the console alone reads them) ----
+
+function filesPath(r) {
+  return "/api/meetings/" + r.meeting + "/followups/" + r.item + "/files";
+}
+
+function drawFiles(files) {
+  const list = $("answer-file-list");
+  clear(list);
+  hideViewer();
+  if (!files.length) list.appendChild(el("li", { class: "muted", text: T.files_none }));
+  files.forEach((f) => {
+    const what = T.file_kinds[f.kind] + " · " + (f.pages ? fill(T.file_pages, { n: f.pages }) : T.file_text);
+    list.appendChild(el("li", { "data-file": f.id }, [el("span", { class: "file-name", text: f.name }),
+      el("span", { class: "muted small", text: what }),
+      el("button", { type: "button", class: "btn small", text: T.file_view, onclick: (ev) => view(f, ev.target) }),
+      el("button", { type: "button", class: "btn small danger", text: T.file_delete, onclick: () => removeFile(f) })]));
+  });
+}
+
+function hideViewer() {
+  const box = $("answer-viewer");
+  clear(box);
+  box.hidden = true;
+  delete box.dataset.file;
+}
+
+/* A file's pages (drawn at upload) or its text, under the list, through the materials' routes. */
+function view(f, button) {
+  const box = $("answer-viewer");
+  if (box.dataset.file === String(f.id)) return hideViewer();
+  hideViewer();
+  box.dataset.file = String(f.id);
+  box.hidden = false;
+  const path = "/materials/" + editing.meeting + "/" + f.id + "/";
+  box.appendChild(el("h3", { text: f.name }));
+  for (let n = 1; n <= f.pages; n++) {
+    box.appendChild(el("img", { src: path + n, alt: fill(T.page_alt, { name: f.name, n: n }), loading: "lazy" }));
+  }
+  if (!f.pages) {
+    const text = el("pre", { text: "…" });
+    box.appendChild(text);
+    fetch(path + "text", { credentials: "same-origin" }).then((r) => {
+      if (!r.ok) throw new Error(r.status);
+      return r.text();
+    }).then((t) => { text.textContent = t; }, () => { text.textContent = T.file_failed; });
+  }
+  box.appendChild(el("button", { type: "button", class: "btn small ghost", text: T.file_hide, onclick: () => {
+    hideViewer();
+    button.focus();
+  } }));
+}
+
+/* The table again (as filtered), and the dialog's list and history from its row. */
+function reloadFiles(r) {
+  return load().then(() => {
+    const now = rows.filter((x) => x.item === r.item)[0];
+    if (!now || editing !== r) return;
+    r.files = now.files;
+    const list = $("answer-history");
+    clear(list);
+    now.history.forEach((h) => list.appendChild(historyLine(h)));
+    drawFiles(r.files);
+  });
+}
+
+function uploadFiles(files) {
+  const r = editing;
+  const limit = Number($("answer-files").dataset.limit || 20);
+  return files.reduce((done, file) => done.then(() => {
+    if (file.size > limit * 1048576) {
+      return fail(localError(fill(T.file_too_large, { name: file.name, size: (file.size / 1048576).toFixed(1), limit: limit })));
+    }
+    const form = new FormData();
+    form.append("file", file);
+    show(fill(T.file_uploading, { name: file.name }));
+    return api("POST", filesPath(r), undefined, form).then((m) => {
+      show(fill(T.file_uploaded, { name: m.name }));
+      return reloadFiles(r);
+    }, fail);
+  }), Promise.resolve());
+}
+
+function removeFile(f) {
+  const r = editing;
+  if (!window.confirm(fill(T.file_confirm_delete, { name: f.name }))) return;
+  api("DELETE", filesPath(r) + "/" + f.id).then(() => {
+    show(fill(T.file_deleted, { name: f.name }));
+    return reloadFiles(r);
+  }, fail);
 }
 
 function save(event) {
@@ -172,4 +266,9 @@ $("ledger-filters").addEventListener("submit", (event) => {
 $("filter-clear").addEventListener("click", () => apply(new URLSearchParams()));
 $("answer-form").addEventListener("submit", save);
 $("answer-cancel").addEventListener("click", () => $("answer-dialog").close());
+$("answer-file").addEventListener("change", (ev) => {
+  const files = Array.prototype.slice.call(ev.target.files || []);
+  ev.target.value = "";
+  uploadFiles(files);
+});
 load();

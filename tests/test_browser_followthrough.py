@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from browsing import PROJECTOR, WAIT, Guard, login, shot
+from conftest import pdf_bytes
 from realserver import Server
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
@@ -130,6 +131,28 @@ def answered_in_the_ledger(page: Any, server: Server, first: dict[str, int]) -> 
     assert steps[0] == ("created", None, "pending") and steps[1][1:] == ("pending", "re_evaluate")
     assert steps[-1][0] == "answer"
     assert "市丁局" not in {r["subject"] for r in server.api("GET", "/ledger")["rows"]}
+
+    # the report's file: uploaded in the dialog, its pages seen there, then deleted
+    page.locator(f'#ledger-body tr[data-item="{first["市甲局"]}"] button.edit').click()
+    page.wait_for_selector("#answer-dialog[open]", timeout=WAIT)
+    page.set_input_files("#answer-file", files=[{"name": "整改报告.pdf",
+                         "mimeType": "application/pdf", "buffer": pdf_bytes(2)}])  # fmt: skip
+    listed = page.locator("#answer-file-list li[data-file]")
+    listed.first.wait_for(timeout=WAIT)
+    assert "整改报告.pdf" in listed.first.text_content()
+    listed.first.locator("button").first.click()  # 查看
+    page.wait_for_function(
+        "[...document.querySelectorAll('#answer-viewer img')].filter(i => i.complete &&"
+        " i.naturalWidth > 0).length === 2", timeout=WAIT,
+    )  # fmt: skip
+    assert "整改报告附件" in page.text_content("#answer-history")
+    shot(page, "82-console-answer-files")
+    page.once("dialog", lambda d: d.accept())
+    listed.first.locator("button.danger").click()  # 删除
+    page.wait_for_selector("#answer-file-list li[data-file]", state="detached", timeout=WAIT)
+    page.click("#answer-cancel")
+    rows = server.api("GET", "/ledger")["rows"]
+    assert [r["files"] for r in rows if r["item"] == first["市甲局"]] == [[]]
 
 
 def brought_to_the_next_round(

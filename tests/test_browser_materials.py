@@ -147,6 +147,26 @@ def test_the_reading_link_shows_the_materials_and_nothing_else_until_withdrawn(
     ctx.close()
 
 
+def test_a_waiting_phone_opens_the_meetings_general_materials(browser, server, board):
+    other = board["other"]
+    mid = other["meeting"]["id"]
+    agenda = "会议议程：一、述法；二、测评".encode()
+    assert upload(server, mid, agenda, "会议议程.txt").status_code == 201
+    ctx = browser.new_context(**SMALL_PHONE)
+    guard = Guard(ctx, server.url)
+    page = guard.watch(ctx.new_page(), "phone")
+    page.goto(other["cards"][0]["url"])
+    page.wait_for_function("document.body?.dataset.screen === 'waiting'", timeout=WAIT)
+    shot(page, "72-phone-waiting-materials")
+    page.click('#s-waiting button.mat[data-mat="g"]')
+    page.wait_for_function(
+        "document.querySelector('.rd .rd-text')?.textContent.includes('会议议程')", timeout=WAIT
+    )
+    assert page.locator("#rd-title").text_content() == "会议材料"
+    guard.check()
+    ctx.close()
+
+
 def test_the_console_lists_the_items_without_materials(browser, server, board):
     mid = board["meeting"]["id"]
     ctx = browser.new_context(**LAPTOP)
@@ -165,5 +185,19 @@ def test_the_console_lists_the_items_without_materials(browser, server, board):
     assert missing.text_content() == "每个测评项都已有材料。"
     page.locator("#materials").scroll_into_view_if_needed()
     shot(page, "71-console-materials")
+    # the oral item's own speaking time, in minutes (empty: the meeting's), a bad one refused
+    speech = page.locator(f'tr[data-edit-item="{board["oral"]}"] input.speech')
+    assert speech.get_attribute("placeholder") == "8" and speech.input_value() == ""
+    speech.fill("10")
+    speech.press("Enter")
+    page.wait_for_function("document.querySelector('#toast').textContent.includes('市水利局')")
+    assert server.api("GET", f"/meetings/{mid}")["items"][0]["speech_seconds"] == 600
+    shown = f"document.querySelector('tr[data-edit-item=\"{board['oral']}\"] input.speech')?.value"
+    page.wait_for_function(f"{shown} === '10'")  # the editor drawn again with the item saved
+    speech.fill("90")
+    speech.press("Enter")
+    page.wait_for_function("document.querySelector('#toast').textContent.includes('0.5 至 60')")
+    page.wait_for_function(f"{shown} === '10'")
+    assert server.api("GET", f"/meetings/{mid}")["items"][0]["speech_seconds"] == 600
     guard.check()
     ctx.close()

@@ -249,6 +249,20 @@ def test_the_ballot_page_offers_materials_only_on_items_that_have_some(app, api,
     assert 'data-mat="  "' in bare
 
 
+def test_a_waiting_phone_offers_the_meetings_general_materials_once_it_has_some(app, api, made):
+    mid, token = made["meeting"]["id"], made["cards"][0]["token"]
+    general = 'data-mat="g"'
+    assert general not in app.test_client().get(f"/v/{token}").get_data(as_text=True)
+    r = upload(api, mid, "会议议程\n一、述法".encode(), "议程.txt")
+    assert r.status_code == 201
+    page = app.test_client().get(f"/v/{token}").get_data(as_text=True)
+    assert page.count(general) == 1 and "会议材料" in page
+    shown = app.test_client().get(f"/materials/{mid}.json?k={token}").get_json()
+    assert [m["name"] for m in shown["general"]] == ["议程.txt"]
+    api.send("DELETE", f"/meetings/{mid}/materials/{r.get_json()['id']}", None, 200)
+    assert general not in app.test_client().get(f"/v/{token}").get_data(as_text=True)
+
+
 # -- backups -----------------------------------------------------------------------------------
 
 

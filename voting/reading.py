@@ -7,12 +7,16 @@ The secretary (admin token or console login, CSRF as every /api call):
     DELETE /api/meetings/<m>/materials/<id>
     POST   /api/meetings/<m>/reading                a new reading link (the old one stops working)
     DELETE /api/meetings/<m>/reading                withdraw it
+    POST   /api/meetings/<m>/followups/<i>/files    a file of the answer on item i's follow-up
+    DELETE /api/meetings/<m>/followups/<i>/files/<id>
 
 Readers: `/r/<key>` is the reading link's page (the meeting's title, its items and their
 materials, nothing else). The files behind it, `/materials/<m>.json`, `/materials/<m>/<id>/<n>`
 (a page image) and `/materials/<m>/<id>/text`, answer exactly three callers: `?k=` the
 meeting's reading key, `?k=` a card of that meeting that was not withdrawn, or the console.
 Everyone else gets 404, as for a material that does not exist: nothing says which it was.
+A follow-up's files (the department's answer) are no material of the sitting: listed only in
+the ledger, their pages and text answer the console alone.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from voting import materials, render
 from voting.auth import admin_required, is_admin, token_ok
 from voting.context import ceping
 from voting.errors import N_, BadInput, NotFound
+from voting.records import Material
 from voting.storage.materials import folder
 from voting.web_errors import say
 
@@ -87,9 +92,32 @@ def _item_field() -> int | None:
 @admin_required
 def upload(meeting_id: int) -> tuple[Response, int]:
     """Keep an uploaded material: its type told from its bytes, what a phone shows made now."""
-    store = ceping().store
     item_id = _item_field()
-    store.materials.check(meeting_id, item_id)
+    ceping().store.materials.check(meeting_id, item_id)
+    return jsonify(_keep(meeting_id, item_id, False)), 201
+
+
+@bp.post(f"/api/meetings/<{ID}:meeting_id>/followups/<{ID}:item_id>/files")
+@large_body
+@admin_required
+def upload_answer_file(meeting_id: int, item_id: int) -> tuple[Response, int]:
+    """A file of the department's answer on the item's follow-up (整改报告), `file`
+    (multipart): checked and drawn as a material is, but never one of the sitting's."""
+    ceping().store.materials.check(meeting_id, item_id, followup=True)
+    return jsonify(_keep(meeting_id, item_id, True)), 201
+
+
+@bp.delete(f"/api/meetings/<{ID}:meeting_id>/followups/<{ID}:item_id>/files/<{ID}:material_id>")
+@admin_required
+def delete_answer_file(meeting_id: int, item_id: int, material_id: int) -> Response:
+    ceping().store.materials.delete(meeting_id, material_id, followup=item_id)
+    return jsonify(deleted=material_id)
+
+
+def _keep(meeting_id: int, item_id: int | None, followup: bool) -> Material:
+    """The request's `file`, sniffed, drawn and kept (for an item, the meeting, or a
+    follow-up's answer)."""
+    store = ceping().store
     upload = request.files.get("file")
     if upload is None:
         raise BadInput(N_("请选择要上传的文件。"), "no_file")
@@ -105,12 +133,11 @@ def upload(meeting_id: int) -> tuple[Response, int]:
         if "error" in done:
             raise materials.render_error(str(done["error"]), name)
         src.replace(files / src.name)  # the original is kept too (and backed up)
-        made = store.materials.add(
-            meeting_id, item_id, name, sniffed.kind, int(done["pages"]), len(data), files
-        )
+        made = store.materials.add(meeting_id, item_id, name, sniffed.kind, int(done["pages"]),
+                                   len(data), files, followup)  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return jsonify(made), 201
+    return made
 
 
 def _in_a_process() -> bool:
@@ -246,10 +273,12 @@ def _labels() -> dict[str, str]:
 
 
 def _file(meeting_id: int, material_id: int, names: list[str], mimetypes: list[str]) -> Any:
-    if not may_read(meeting_id):
+    """A material's file for those who may read it; a follow-up's file for the console only."""
+    admin = is_admin()
+    if not (admin or may_read(meeting_id)):
         return _gone()
     try:
-        ceping().store.materials.get(meeting_id, material_id)
+        ceping().store.materials.get(meeting_id, material_id, any_owner=admin)
     except NotFound:
         return _gone()
     place = folder(ceping().store.materials.instance, meeting_id, material_id)

@@ -179,10 +179,11 @@ class LedgerEntry(TypedDict):
     notes: str
     carried_from: int | None
     received: str | None  # the day the department's 整改报告 was received
-    report: str  # its text (files sent with it are kept with the sitting's materials)
+    report: str  # its text (its files: `files`)
     assessment: str  # the secretary's assessment of it
     grade: str  # '' (none yet), 'pass' (合格) or 'fail' (不合格)
     history: list[LedgerEvent]
+    files: list[ShownMaterial]  # the files sent with its answer (`storage.answer_files`)
 
 
 class LedgerRow(LedgerEntry):

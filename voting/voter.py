@@ -52,8 +52,9 @@ def ballot(token: str) -> tuple[str, int] | Response:
         return _with_cookie(make_response(page, 409), device, new)
     meeting = ceping().store.meeting(card["meeting_id"])
     materials = ceping().store.materials.items_with(meeting["id"])  # their 查看材料
+    general = ceping().store.materials.has_general(meeting["id"])  # 会议材料 while waiting
     page = render_template("voter.html", card=card, meeting=meeting, token=token,
-                           materials=materials)  # fmt: skip
+                           materials=materials, general=general)  # fmt: skip
     return _with_cookie(make_response(page), device, new)
 
 

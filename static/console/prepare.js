@@ -1,7 +1,7 @@
 /* 准备: the meeting's settings, its items (edit, delete, reorder by buttons or dragging) and
  * the items read from pasted lines or an uploaded table. The cards are in cards.js. */
 import { $, all, clear, el, fill, texts } from "../lib/dom.js";
-import { api, fail, show } from "../lib/api.js";
+import { api, fail, localError, show } from "../lib/api.js";
 import { field, readSettings } from "../lib/settings.js";
 import { BASE, S, exclusive, items, refresh, renderAll, stateBadge, started } from "./meeting.js";
 import { renderRun } from "./run.js";
@@ -112,6 +112,26 @@ function iconButton(cls, label, text, disabled, onclick) {
     text: text, disabled: disabled, onclick: onclick });
 }
 
+/* An oral item's own time to speak, in minutes under its kind (empty: the meeting's, shown greyed). */
+function speechField(i, locked) {
+  const own = i.speech_seconds;
+  return el("label", { class: "speech-own", title: T.speech_own_label }, [el("input", { type: "number", class: "speech",
+    min: "0.5", max: "60", step: "0.5", value: own ? String(Math.round(own / 6) / 10) : "", disabled: locked,
+    placeholder: String(S.meeting.speech_minutes || 8), "aria-label": T.speech_own_label }), T.minutes]);
+}
+
+function editSpeech(i, input) {
+  const text = input.value.trim();
+  const minutes = Number(text);
+  const reset = () => { input.value = i.speech_seconds ? String(Math.round(i.speech_seconds / 6) / 10) : ""; };
+  if (text && (!isFinite(minutes) || minutes < 0.5 || minutes > 60)) {
+    reset();
+    return fail(localError(T.speech_own_bad));
+  }
+  // a refused value puts the minutes back (editItem restores `control.value`)
+  editItem(i, "speech_seconds", text ? Math.round(minutes * 60) : null, { set value(v) { reset(); } });
+}
+
 function textCell(i, name, locked, extra) {
   return el("td", {}, [el("input", Object.assign({ type: "text", class: name, value: i[name],
     disabled: locked }, extra))]);
@@ -126,7 +146,7 @@ function editorRow(i, n, count) {
     textCell(i, "subject", locked, { maxlength: "200", "aria-label": T.subject,
       title: locked ? T.locked_item : "" }),
     textCell(i, "person", locked, { maxlength: "200", "aria-label": T.person }),
-    el("td", {}, [kindSelect(i.kind, locked)]),
+    el("td", {}, [kindSelect(i.kind, locked), i.kind === "oral" ? speechField(i, locked) : null]),
     textCell(i, "batch", locked, { maxlength: "40", size: "8", "aria-label": T.columns.batch }),
     el("td", {}, [stateBadge(i.state)]),
     el("td", { class: "nowrap" }, [
@@ -147,6 +167,11 @@ function wireEdits(row, i) {
   });
   const select = row.querySelector("select.kind");
   select.addEventListener("change", () => editItem(i, "kind", select.value, select));
+  const speech = row.querySelector("input.speech");
+  if (speech) {
+    speech.addEventListener("change", () => editSpeech(i, speech));
+    speech.addEventListener("keydown", (event) => { if (event.key === "Enter") speech.blur(); });
+  }
 }
 
 function dropAfter(row, event) {
@@ -188,7 +213,8 @@ function wireDrag(row, i) {
 
 /* Draw the editor when the items changed (or `force`), but not under the secretary's cursor. */
 export function renderEditor(force) {
-  const key = JSON.stringify(items().map((i) => [i.id, i.subject, i.person, i.kind, i.batch, i.state]));
+  const key = JSON.stringify(items().map((i) => [i.id, i.subject, i.person, i.kind, i.batch, i.state,
+    i.speech_seconds, S.meeting.speech_minutes]));
   if (!force && key === S.editorKey) return;
   if (!force && editor().contains(document.activeElement) &&
       document.activeElement.tagName !== "BUTTON") {

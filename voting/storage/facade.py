@@ -308,6 +308,7 @@ class Store(FollowupMethods, SpeechMethods):
             for card_id in bound:
                 self._tell(cards_changed, meeting_id=meeting_id, card_id=card_id, action="release")
             self._moved(meeting_id, "make_real", reads.item_ids(conn, meeting_id))
+            self.writer.after_commit(self.materials.sweep)  # its follow-ups' files
             return done
 
         done = self._write(job)

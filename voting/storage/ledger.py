@@ -10,8 +10,8 @@ log said before of its items. What is computed for a day (overdue, days left) is
 `voting.ledger`'s.
 
 The answer (the day a 整改报告 was received, its text, the secretary's assessment and grade)
-is kept on the follow-up's own row. Files sent with a report belong with the sitting's
-materials, keyed by the item, and are not stored here.
+is kept on the follow-up's own row; files sent with a report are kept as the sitting's
+materials are, keyed by the item (`storage.answer_files`), and each entry lists them.
 """
 
 from __future__ import annotations
@@ -24,13 +24,22 @@ from typing import Any
 from voting import rules
 from voting.errors import NotFound
 from voting.ledger import ANSWER_FIELDS, AnswerChange
-from voting.records import LedgerEntry, LedgerEvent
+from voting.records import LedgerEntry, LedgerEvent, ShownMaterial
 from voting.settings import FollowupChange
+from voting.storage.answer_files import files_by_item
 from voting.storage.audit import append_audit
 from voting.storage.followups import set_followup
 from voting.storage.rows import now
 
-_ACTIONS = ("reveal", "followup", "followup_answer", "make_real", "delete_meeting")
+_ACTIONS = (
+    "reveal",
+    "followup",
+    "followup_answer",
+    "followup_file",
+    "followup_file_delete",
+    "make_real",
+    "delete_meeting",
+)
 _FOLLOWUP_FIELDS = ("status", "due", "notes")
 
 
@@ -75,6 +84,10 @@ def _read_entry(facts: _Facts, at: str, action: str, detail: dict[str, Any]) -> 
             "before": (before or {}).get("status"),
             "changed": _changed(before, after, _FOLLOWUP_FIELDS),
         })  # fmt: skip
+    elif action in ("followup_file", "followup_file_delete"):  # a file of the answer
+        status = detail.get("status")
+        facts.add(int(detail["item"]), {"at": at, "action": "answer", "status": status,
+                                        "before": status, "changed": ["files"]})  # fmt: skip
     else:  # followup_answer: the status stays as it was
         status = detail.get("status")
         facts.add(int(detail["item"]), {
@@ -125,10 +138,11 @@ def entries(
     else:
         rows = conn.execute(_SELECT + " WHERE f.item_id = ?", (item,)).fetchall()
     facts = _facts(conn, {r["meeting_id"] for r in rows}) if history else _Facts()
-    return [_entry(r, facts) for r in rows]
+    files = files_by_item(conn)
+    return [_entry(r, facts, files.get(r["item_id"], [])) for r in rows]
 
 
-def _entry(r: sqlite3.Row, facts: _Facts) -> LedgerEntry:
+def _entry(r: sqlite3.Row, facts: _Facts, files: list[ShownMaterial]) -> LedgerEntry:
     item = r["item_id"]
     verdict = facts.verdict.get(item)
     label = None
@@ -145,7 +159,7 @@ def _entry(r: sqlite3.Row, facts: _Facts) -> LedgerEntry:
         "status": r["status"], "due": r["due"], "notes": r["notes"],
         "carried_from": r["carried_from"], "received": r["received"], "report": r["report"],
         "assessment": r["assessment"], "grade": r["grade"],
-        "history": facts.history.get(item, []),
+        "history": facts.history.get(item, []), "files": files,
     }  # fmt: skip
 
 

@@ -55,6 +55,10 @@ def _discard(conn: sqlite3.Connection, meeting_id: int) -> None:
     )
     for table in _VOTED_TABLES:
         conn.execute(f"DELETE FROM {table} WHERE item_id IN {items}", (meeting_id,))
+    conn.execute(  # the files of the discarded follow-ups' answers (`storage.answer_files`)
+        f"DELETE FROM materials WHERE owner = 'followup' AND followup_item IN {items}",
+        (meeting_id,),
+    )
     conn.execute("DELETE FROM speeches WHERE meeting_id = ?", (meeting_id,))  # 述法 timed
 
 

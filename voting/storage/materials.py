@@ -2,7 +2,9 @@
 
 The files themselves are in `instance/materials/<meeting>/<material>/` (`folder`); a row is
 written once they are there, and a deleted row's folder is removed after the commit
-(`Store.delete_material`, `Store.sweep_materials`).
+(`Store.delete_material`, `Store.sweep_materials`). Only rows of `owner` 'item' are the
+sitting's materials; a follow-up's answer keeps its files in the same table and folders
+(`storage.answer_files`), and nothing here lists or shows them.
 """
 
 from __future__ import annotations
@@ -67,9 +69,13 @@ def add_material(
     return material_of(conn, meeting_id, int(cur.lastrowid or 0))
 
 
-def material_of(conn: sqlite3.Connection, meeting_id: int, material_id: int) -> Material:
+def material_of(
+    conn: sqlite3.Connection, meeting_id: int, material_id: int, any_owner: bool = False
+) -> Material:
+    """A material of the sitting (or, with `any_owner`, a follow-up's file too: the console's)."""
+    owner = "" if any_owner else " AND owner = 'item'"
     row = conn.execute(
-        f"SELECT {COLUMNS} FROM materials WHERE id = ? AND meeting_id = ?",
+        f"SELECT {COLUMNS} FROM materials WHERE id = ? AND meeting_id = ?{owner}",
         (material_id, meeting_id),
     ).fetchone()
     if row is None:
@@ -90,13 +96,14 @@ def listing(conn: sqlite3.Connection, meeting_id: int) -> MaterialListing:
     """The meeting's materials (general ones first, then by item), and which items have none."""
     meeting = meeting_row(conn, meeting_id)
     rows = conn.execute(
-        f"SELECT {COLUMNS} FROM materials WHERE meeting_id = ?"
+        f"SELECT {COLUMNS} FROM materials WHERE meeting_id = ? AND owner = 'item'"
         " ORDER BY item_id IS NOT NULL, item_id, id",
         (meeting_id,),
     ).fetchall()
     missing = conn.execute(
         "SELECT id FROM items i WHERE meeting_id = ? AND NOT EXISTS"
-        " (SELECT 1 FROM materials m WHERE m.item_id = i.id) ORDER BY position",
+        " (SELECT 1 FROM materials m WHERE m.item_id = i.id AND m.owner = 'item')"
+        " ORDER BY position",
         (meeting_id,),
     ).fetchall()
     return {
@@ -191,16 +198,21 @@ class Materials:
     def listing(self, meeting_id: int) -> MaterialListing:
         return self.store.read(lambda conn: listing(conn, meeting_id))
 
-    def get(self, meeting_id: int, material_id: int) -> Material:
-        return self.store.read(lambda conn: material_of(conn, meeting_id, material_id))
+    def get(self, meeting_id: int, material_id: int, any_owner: bool = False) -> Material:
+        """A material of the sitting; with `any_owner` a follow-up's file too (the console)."""
+        return self.store.read(lambda conn: material_of(conn, meeting_id, material_id, any_owner))
 
-    def check(self, meeting_id: int, item_id: int | None) -> None:
-        """NotFound for an unknown meeting, or an item not of it."""
+    def check(self, meeting_id: int, item_id: int | None, followup: bool = False) -> None:
+        """NotFound for an unknown meeting, or an item not of it (or, with `followup`, one
+        without a follow-up record of its own)."""
+        from voting.storage import answer_files
 
         def q(conn: sqlite3.Connection) -> None:
             meeting_row(conn, meeting_id)
             if item_id is not None:
                 item_of(conn, meeting_id, item_id)
+                if followup:
+                    answer_files.check(conn, meeting_id, item_id)
 
         self.store.read(q)
 
@@ -210,10 +222,24 @@ class Materials:
         def q(conn: sqlite3.Connection) -> list[int]:
             rows = conn.execute(
                 "SELECT DISTINCT item_id FROM materials"
-                " WHERE meeting_id = ? AND item_id IS NOT NULL ORDER BY item_id",
+                " WHERE meeting_id = ? AND item_id IS NOT NULL AND owner = 'item'"
+                " ORDER BY item_id",
                 (meeting_id,),
             )
             return [r["item_id"] for r in rows]
+
+        return self.store.read(q)
+
+    def has_general(self, meeting_id: int) -> bool:
+        """Whether the meeting has general materials (a waiting phone offers 会议材料)."""
+
+        def q(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(
+                "SELECT 1 FROM materials WHERE meeting_id = ? AND item_id IS NULL"
+                " AND owner = 'item' LIMIT 1",
+                (meeting_id,),
+            ).fetchone()
+            return row is not None
 
         return self.store.read(q)
 
@@ -235,11 +261,16 @@ class Materials:
         return place
 
     def add(self, meeting_id: int, item_id: int | None, name: str, kind: str, pages: int,
-            size: int, files: Path) -> Material:  # fmt: skip
-        """Keep an upload's `files` (a folder under `uploads()`) as a new material."""
+            size: int, files: Path, followup: bool = False) -> Material:  # fmt: skip
+        """Keep an upload's `files` (a folder under `uploads()`) as a new material (with
+        `followup`, a file of the answer on `item_id`'s follow-up: `storage.answer_files`)."""
+        from voting.storage import answer_files
 
         def job(conn: sqlite3.Connection) -> Material:
-            made = add_material(conn, meeting_id, item_id, name, kind, pages, size)
+            if followup and item_id is not None:
+                made = answer_files.add_file(conn, meeting_id, item_id, name, kind, pages, size)
+            else:
+                made = add_material(conn, meeting_id, item_id, name, kind, pages, size)
             target = folder(self.instance, meeting_id, made["id"])
             target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             files.replace(target)  # rolled back: `sweep` removes the folder no row names
@@ -247,9 +278,16 @@ class Materials:
 
         return self.store._write(job)
 
-    def delete(self, meeting_id: int, material_id: int) -> Material:
+    def delete(self, meeting_id: int, material_id: int, followup: int | None = None) -> Material:
+        """Delete a material of the sitting, or (`followup`: its item) a file of that
+        follow-up's answer; the files go after the commit."""
+        from voting.storage import answer_files
+
         def job(conn: sqlite3.Connection) -> Material:
-            gone = delete_material(conn, meeting_id, material_id)
+            if followup is not None:
+                gone = answer_files.delete_file(conn, meeting_id, followup, material_id)
+            else:
+                gone = delete_material(conn, meeting_id, material_id)
             target = folder(self.instance, meeting_id, material_id)
             self.store.writer.after_commit(partial(shutil.rmtree, target, ignore_errors=True))
             return gone
