@@ -46,6 +46,7 @@ from voting.auth import admin_required, is_admin, token_ok
 from voting.context import ceping
 from voting.errors import N_, BadInput, NotFound
 from voting.records import Material
+from voting.storage import Store
 from voting.storage.materials import folder
 from voting.web_errors import say
 
@@ -117,19 +118,25 @@ def delete_answer_file(meeting_id: int, item_id: int, material_id: int) -> Respo
 def _keep(meeting_id: int, item_id: int | None, followup: bool) -> Material:
     """The request's `file`, sniffed, drawn and kept (for an item, the meeting, or a
     follow-up's answer)."""
-    store = ceping().store
     upload = request.files.get("file")
     if upload is None:
         raise BadInput(N_("请选择要上传的文件。"), "no_file")
     name = materials.clean_name(upload.filename)
     data = upload.read(materials.LIMIT + 1)
+    return keep(ceping().store, meeting_id, item_id, name, data, followup, _in_a_process())
+
+
+def keep(store: Store, meeting_id: int, item_id: int | None, name: str, data: bytes,
+         followup: bool = False, process: bool = False) -> Material:  # fmt: skip
+    """A file sniffed (its type from its bytes), drawn for phones (in a process of its own
+    where `process`) and kept with its original, for an item, the meeting, or a follow-up."""
     sniffed = materials.sniff(data, name)
     work = Path(tempfile.mkdtemp(dir=store.materials.uploads()))
     try:
         src = work / f"original.{sniffed.subtype if sniffed.kind != 'text' else 'txt'}"
         src.write_bytes(data)
         files = work / "files"
-        done = render.run(sniffed.kind, src, files, sniffed.subtype, _in_a_process())
+        done = render.run(sniffed.kind, src, files, sniffed.subtype, process)
         if "error" in done:
             raise materials.render_error(str(done["error"]), name)
         src.replace(files / src.name)  # the original is kept too (and backed up)
