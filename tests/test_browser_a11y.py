@@ -218,16 +218,21 @@ def _the_speech(hall: Hall) -> None:
     projector.wait_for_selector("#view-speech[data-status=paused][data-phase=warning]",
                                 timeout=WAIT)  # fmt: skip
     hall.audit(projector, "projector speech amber, paused")
+    hall.phone.wait_for_function("document.getElementById('sp-t').textContent.includes('已暂停')")
     hall.audit(hall.phone, "phone speech paused")
     hall.speech("resume")
     for page in phones:
         page.wait_for_selector("#speech.warn", timeout=WAIT)
+    console.wait_for_selector("#speech-box[data-status=running] #speech-clock.warning",
+                              timeout=WAIT)  # fmt: skip
     _speech_audit(hall, "amber")
     hall.speech("pause", SPEECH + 35)
     hall.speech("resume")
     projector.wait_for_selector("#view-speech[data-status=running][data-phase=over]",
                                 timeout=WAIT)  # fmt: skip
     console.wait_for_selector("#speech-clock.over", timeout=WAIT)
+    for page in phones:
+        page.wait_for_selector("#speech.over", timeout=WAIT)
     _speech_audit(hall, "red")
     hall.speech("end")
     console.wait_for_selector("#speech-open:not([hidden])", timeout=WAIT)
