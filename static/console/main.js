@@ -194,6 +194,16 @@ function onKey(event) {
   action(event);
 }
 
+/* The tabs stick under the header whatever its height (a rehearsal's badge and the ledger's
+ * warnings make it taller than one line). */
+function followHeader() {
+  const bar = document.querySelector(".meeting-bar");
+  if (!bar || !window.ResizeObserver) return;
+  const set = () => document.documentElement.style.setProperty("--bar-h", bar.offsetHeight + "px");
+  new ResizeObserver(set).observe(bar);
+  set();
+}
+
 // -- start -------------------------------------------------------------------------------------
 
 function start() {
@@ -210,6 +220,7 @@ function start() {
   showWarnings();
   setupMaterials();
   document.addEventListener("keydown", onKey);
+  followHeader();
   TABS.forEach((tab) => $("tab-" + tab).addEventListener("click", () => setTab(tab)));
   const socket = connect();
   setConnection(!!(socket && socket.connected));
