@@ -32,7 +32,8 @@ INJECTED = """() => ({
   pwned: typeof window.pwned,
   handlers: document.querySelectorAll("[onerror],[onload],[onmouseover]").length,
   frames: document.querySelectorAll("iframe, a[href^='javascript']").length,
-  bold: document.querySelectorAll("main b, body > b").length,
+  bold: [...document.querySelectorAll("main b, body > b")]
+          .filter(b => !b.closest(".qr-card-number")).length,  // a card's own number is bold
   badImages: [...document.images].filter(i => /^(x|y)$/.test(i.getAttribute("src"))).length,
   scripts: [...document.scripts].filter(s => /pwned/.test(s.textContent)
                                        && s.type !== "application/json").length,
