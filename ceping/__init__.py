@@ -60,8 +60,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app,
         async_mode=app.config["ASYNC_MODE"],
         max_http_buffer_size=MAX_MESSAGE,
-        ping_interval=25,
-        ping_timeout=20,
+        ping_interval=app.config["PING_INTERVAL"],
+        ping_timeout=app.config["PING_TIMEOUT"],
         logger=False,
         engineio_logger=False,
     )
@@ -128,6 +128,10 @@ def configure(app: Flask, config: dict[str, Any] | None) -> None:
         ADMIN_TOKEN=os.environ.get("CEPING_ADMIN_TOKEN"),
         PUBLIC_URL=os.environ.get("CEPING_PUBLIC_URL"),
         PUSH_INTERVAL=0.1,
+        # Engine.IO's heartbeat (s): a phone gone this long is let go and reconnects; a test
+        # of phones that went away shortens it rather than wait out the defaults
+        PING_INTERVAL=float(os.environ.get("CEPING_PING_INTERVAL", 25)),
+        PING_TIMEOUT=float(os.environ.get("CEPING_PING_TIMEOUT", 20)),
         CLOCK_INTERVAL=1.0,
         DOCUMENTS_PROCESS=None,  # None: a worker process under gevent and eventlet
         DOCUMENTS_PREBUILD=None,  # None: where they are drawn by the worker process
