@@ -38,6 +38,10 @@ format: $(VENV)/.installed
 # worker (conftest.py). WORKERS=0 runs them in this process, one by one.
 XDIST := -n $(WORKERS) --dist loadgroup
 
+# The tests keep their compiled modules (and pytest its rewritten asserts) between runs, even
+# where the environment says not to write bytecode: every xdist worker compiles them otherwise.
+test test-fast: export PYTHONDONTWRITEBYTECODE =
+
 test: lint
 	$(BIN)/python -m pytest $(XDIST)
 
