@@ -99,3 +99,18 @@ def test_an_http_error_under_the_api_is_json_and_elsewhere_a_page(app):
     assert set(r.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
     r = client.get("/no/such/page")
     assert r.status_code == 404 and r.mimetype == "text/html"
+
+
+def test_a_refusal_names_an_item_by_its_number_on_the_agenda_not_its_id(api):
+    """The secretary counts 第 1, 2, 3 项 as the console lists them; after the first meeting an
+    item's id is no number anyone sees. The answer's `item` keeps the id for the page."""
+    api.meeting(cards=1, items=4)  # ids 1-4 taken by an earlier meeting
+    made = api.meeting(cards=1, items=3)
+    mid, third = made["meeting"]["id"], made["items"][2]
+    assert third > 3
+    r = api.move(mid, "close", [third], status=409).get_json()
+    assert (r["error"], r["item"]) == ("not_open", third)
+    assert r["message"].startswith("第 3 项尚未开始测评")
+    api.move(mid, "open", [third], override_quorum=True)
+    r = api.move(mid, "open", [third], status=409, override_quorum=True).get_json()
+    assert r["message"].startswith("第 3 项已在测评中")

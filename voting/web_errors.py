@@ -12,11 +12,13 @@ Handlers raise a `CepingError` (voting.errors) and do not catch it to translate 
 
 The message is translated here, once, into the request's language (Flask-Babel's locale: the
 language cookie, which a Socket.IO connection's handshake carries too): `say` looks the Chinese
-template up in the catalogue and fills in its parameters.
+template up in the catalogue and fills in its parameters, an item named by its number on the
+agenda (第 3 项, as the console counts), never by its id.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +27,7 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
+from voting.context import ceping
 from voting.errors import N_, CepingError, NotFound, TooManyAttempts, fill
 
 #: What an HTTP error of Flask or Werkzeug says under /api, by status.
@@ -56,7 +59,25 @@ def say(template: str, params: Mapping[str, Any] | None = None) -> str:
 
 def told(exc: CepingError) -> dict[str, Any]:
     """The refusal's answer, its message in the request's language."""
-    return {**exc.answer(), "message": say(exc.template, exc.params)}
+    return {**exc.answer(), "message": say(exc.template, _numbered(exc.params))}
+
+
+#: The parameters of a message that name an item by its id ("第 %(item)s 项").
+_ITEMS = ("item", "other")
+
+
+def _numbered(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The parameters with each item named by its number on the agenda, as the console and
+    the secretary count (第 3 项), not by its id in the database, which after the first meeting
+    is no number anyone sees; the answer's `item` field keeps the id."""
+    ids = [v for k in _ITEMS if isinstance(v := params.get(k), int) and not isinstance(v, bool)]
+    if not ids:
+        return params
+    try:
+        numbers = ceping().store.agenda_numbers(ids)
+    except (RuntimeError, KeyError, sqlite3.Error):  # no app, no store: the ids as they were
+        return params
+    return {k: numbers.get(v, v) if k in _ITEMS else v for k, v in params.items()}
 
 
 def ack(exc: CepingError) -> dict[str, Any]:
@@ -82,7 +103,8 @@ def _refused(exc: CepingError) -> Any:
         return render_template("not_found.html"), 404
     if isinstance(exc, TooManyAttempts):
         return render_template("too_many.html", seconds=exc.retry_after), 429, exc.headers()
-    page = default_exceptions.get(exc.status, InternalServerError)(say(exc.template, exc.params))
+    message = say(exc.template, _numbered(exc.params))
+    page = default_exceptions.get(exc.status, InternalServerError)(message)
     return page.get_response()
 
 

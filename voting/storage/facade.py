@@ -123,6 +123,10 @@ class Store(FollowupMethods, SpeechMethods):
         """The meetings, newest first; archived ones only with `archived`."""
         return self.read(lambda conn: reads.meetings(conn, archived))
 
+    def agenda_numbers(self, ids: Iterable[int]) -> dict[int, int]:
+        """Items' numbers on their meetings' agendas (the console's 序号), by id."""
+        return self.read(lambda conn: reads.agenda_numbers(conn, list(ids)))
+
     def card(self, token: str) -> Card | None:
         """The card behind a token, or None."""
         return self.read(lambda conn: reads.card_of(conn, token))

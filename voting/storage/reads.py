@@ -51,6 +51,22 @@ def item_ids(conn: sqlite3.Connection, meeting_id: int) -> list[int]:
     return [r[0] for r in items_of(conn, meeting_id)]
 
 
+def agenda_numbers(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, int]:
+    """Each item's number on its meeting's agenda (1, 2, …: the console's 序号), by id; an id
+    no item has is left out."""
+    numbers = {}
+    for item_id in ids:
+        row = conn.execute("SELECT meeting_id, position FROM items WHERE id = ?", (item_id,))
+        found = row.fetchone()
+        if found is not None:
+            numbers[item_id] = conn.execute(
+                "SELECT COUNT(*) FROM items WHERE meeting_id = ?"
+                " AND (position < ? OR (position = ? AND id <= ?))",
+                (found[0], found[1], found[1], item_id),
+            ).fetchone()[0]
+    return numbers
+
+
 def bound_cards(conn: sqlite3.Connection, meeting_id: int) -> list[int]:
     """The ids of the meeting's cards a phone holds."""
     rows = conn.execute(
