@@ -1,6 +1,6 @@
 """The projector page (/screen/<id>) and what its Socket.IO namespace tells it.
 
-The page itself is drawn by static/screen.js in a browser; these tests check what the server
+The page itself is drawn by static/screen/*.js in a browser; these tests check what the server
 gives it: who may open it, the join QR only in open mode, nothing loaded from elsewhere, no tally
 before a reveal, and the `focus` (the latest move) that decides which view the page shows.
 """
@@ -57,6 +57,37 @@ class Assets(HTMLParser):
                 self.urls.append(value)
 
 
+class Modules(HTMLParser):
+    """A page's module scripts and the modules it asks the browser to fetch ahead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[str] = []
+        self.preloaded: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script" and attrs.get("type") == "module":
+            self.entries.append(attrs["src"])
+        elif tag == "link" and attrs.get("rel") == "modulepreload":
+            self.preloaded.add(attrs["href"])
+
+
+IMPORT = re.compile(r'^import\s[^;]*?\sfrom\s"(\./[^"]+)";', re.M)
+
+
+def _module_tree(entry: Path) -> set[Path]:
+    """`entry` and every module it imports, directly or not."""
+    seen: set[Path] = set()
+    todo = [entry.resolve()]
+    while todo:
+        path = todo.pop()
+        if path not in seen:
+            seen.add(path)
+            todo += [(path.parent / m).resolve() for m in IMPORT.findall(path.read_text())]
+    return seen
+
+
 # -- the page ----------------------------------------------------------------------------------
 
 
@@ -99,10 +130,31 @@ def test_the_page_loads_only_its_own_assets(client, api):
         assert url.startswith("data:") or (url.startswith("/") and not url.startswith("//")), url
         if url.startswith("/static/"):
             assert client.get(url).status_code == 200, url
-    assert "/static/screen.js" in parser.urls and "/static/screen.css" in parser.urls
+    assert "/static/screen/main.js" in parser.urls and "/static/screen.css" in parser.urls
     assert "/static/vendor/socket.io.min.js" in parser.urls
     assert "@import" not in (STATIC / "screen.css").read_text()
     assert not re.search(r"url\((?!['\"]?data:)", (STATIC / "screen.css").read_text())
+
+
+def test_the_script_is_modules_the_page_fetches_ahead(client, api):
+    """The page loads one module script, after the vendored Socket.IO client; every module it
+    imports exists, is served as JavaScript, and is named in the page's modulepreload links (so
+    the browser fetches them at once), and nothing else is."""
+    m = api.meeting(cards=2, items=1)["meeting"]
+    html = client.get(f"/screen/{m['id']}?key={m['screen_key']}").get_data(as_text=True)
+    parser = Modules()
+    parser.feed(html)
+    assert parser.entries == ["/static/screen/main.js"]
+    assert html.index("/static/vendor/socket.io.min.js") < html.index('type="module"')
+    tree = _module_tree(STATIC / "screen" / "main.js")
+    urls = {"/static/" + p.relative_to(STATIC).as_posix() for p in tree}
+    assert parser.preloaded == urls
+    assert tree == {p.resolve() for p in (STATIC / "screen").glob("*.js")}  # none left unused
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "javascript" in response.mimetype, (url, response.mimetype)
+        assert len(response.get_data(as_text=True).splitlines()) <= 300, url
 
 
 def test_the_page_hands_its_script_the_meeting_and_the_texts(client, api):
@@ -118,12 +170,16 @@ def test_the_page_hands_its_script_the_meeting_and_the_texts(client, api):
 
 def test_the_script_stays_within_es2017():
     """The projector may be an old browser: no optional chaining, no `??`, no private fields."""
-    code = (STATIC / "screen.js").read_text()
-    code = re.sub(r"/\*.*?\*/|//[^\n]*", "", code, flags=re.S)  # comments may say anything
-    assert not re.search(r"\?\.[^\d]", code)
-    assert "??" not in code
-    assert not re.search(r"#[A-Za-z_]\w*\s*[=(;]", code)
-    assert "innerHTML" not in code  # names go in as text, never as markup
+    modules = sorted((STATIC / "screen").glob("*.js"))
+    assert modules
+    for module in modules:
+        code = module.read_text()
+        code = re.sub(r"/\*.*?\*/|//[^\n]*", "", code, flags=re.S)  # comments may say anything
+        assert not re.search(r"\?\.[^\d]", code), module.name
+        assert "??" not in code, module.name
+        assert not re.search(r"#[A-Za-z_]\w*\s*[=(;]", code), module.name
+        assert "innerHTML" not in code, module.name  # names go in as text, never as markup
+        assert not re.search(r"\b(let|const|class|async|await)\b|=>|`", code), module.name
 
 
 # -- the socket --------------------------------------------------------------------------------
