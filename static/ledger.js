@@ -2,7 +2,7 @@
  * address says (so a link can open it filtered), its XLSX, and the department's answer on one.
  * Plain ES module, no framework; everything through the HTTP API. */
 import { $, clear, el, fill, pad, texts } from "./lib/dom.js";
-import { api, fail, localError, setupToast, show } from "./lib/api.js";
+import { api, fail, setupToast, show, uploadEach } from "./lib/api.js";
 
 const T = texts();
 const FILTERS = ["status", "meeting", "department", "overdue", "due_soon"];
@@ -214,18 +214,8 @@ function reloadFiles(r) {
 function uploadFiles(files) {
   const r = editing;
   const limit = Number($("answer-files").dataset.limit || 20);
-  return files.reduce((done, file) => done.then(() => {
-    if (file.size > limit * 1048576) {
-      return fail(localError(fill(T.file_too_large, { name: file.name, size: (file.size / 1048576).toFixed(1), limit: limit })));
-    }
-    const form = new FormData();
-    form.append("file", file);
-    show(fill(T.file_uploading, { name: file.name }));
-    return api("POST", filesPath(r), undefined, form).then((m) => {
-      show(fill(T.file_uploaded, { name: m.name }));
-      return reloadFiles(r);
-    }, fail);
-  }), Promise.resolve());
+  const words = { too_large: T.file_too_large, uploading: T.file_uploading, uploaded: T.file_uploaded };
+  return uploadEach(files, filesPath(r), limit, words, {}, () => reloadFiles(r));
 }
 
 function removeFile(f) {

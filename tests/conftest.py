@@ -19,6 +19,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -311,3 +312,36 @@ def docx_bytes(*paragraphs: str) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+# -- the pages' ES modules ------------------------------------------------------------------------
+
+MODULE_IMPORT = re.compile(r'^import\s[^;]*?\sfrom\s"(\.{1,2}/[^"]+)";', re.M)
+
+
+class Modules(HTMLParser):
+    """A page's module scripts and the modules it asks the browser to fetch ahead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[str] = []
+        self.preloaded: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script" and attrs.get("type") == "module":
+            self.entries.append(attrs["src"])
+        elif tag == "link" and attrs.get("rel") == "modulepreload":
+            self.preloaded.add(attrs["href"])
+
+
+def module_tree(entry: Path) -> set[Path]:
+    """`entry` and every module it imports, directly or not (relative imports only)."""
+    seen: set[Path] = set()
+    todo = [entry.resolve()]
+    while todo:
+        path = todo.pop()
+        if path not in seen:
+            seen.add(path)
+            todo += [(path.parent / m).resolve() for m in MODULE_IMPORT.findall(path.read_text())]
+    return seen

@@ -13,12 +13,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import ADMIN_TOKEN, login
+from conftest import ADMIN_TOKEN, Modules, login, module_tree
 
 PASSWORD = "console-password-for-tests"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 STATIC = Path(__file__).resolve().parent.parent / "static"
-IMPORT = re.compile(r'^import\s[^;]*?\sfrom\s"(\.{1,2}/[^"]+)";', re.M)
 
 
 @pytest.fixture
@@ -248,34 +247,6 @@ def test_console_pages_load_only_same_origin_assets(client, api):
         assert not re.search(r"https?://", text), asset
 
 
-class Modules(HTMLParser):
-    """A page's module scripts and the modules it asks the browser to fetch ahead."""
-
-    def __init__(self):
-        super().__init__()
-        self.entries: list[str] = []
-        self.preloaded: set[str] = set()
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "script" and attrs.get("type") == "module":
-            self.entries.append(attrs["src"])
-        elif tag == "link" and attrs.get("rel") == "modulepreload":
-            self.preloaded.add(attrs["href"])
-
-
-def _module_tree(entry: Path) -> set[Path]:
-    """`entry` and every module it imports, directly or not (relative imports only)."""
-    seen: set[Path] = set()
-    todo = [entry.resolve()]
-    while todo:
-        path = todo.pop()
-        if path not in seen:
-            seen.add(path)
-            todo += [(path.parent / m).resolve() for m in IMPORT.findall(path.read_text())]
-    return seen
-
-
 @pytest.mark.parametrize("page", ["list", "meeting", "ledger"])
 def test_the_console_scripts_are_modules_the_page_fetches_ahead(client, api, page):
     """Each page loads one module script; every module it imports exists, is served as
@@ -289,7 +260,7 @@ def test_the_console_scripts_are_modules_the_page_fetches_ahead(client, api, pag
     parser = Modules()
     parser.feed(client.get(path).get_data(as_text=True))
     assert len(parser.entries) == 1 and parser.entries[0].startswith("/static/")
-    tree = _module_tree(STATIC / parser.entries[0].removeprefix("/static/"))
+    tree = module_tree(STATIC / parser.entries[0].removeprefix("/static/"))
     urls = {"/static/" + p.relative_to(STATIC).as_posix() for p in tree}
     assert parser.preloaded == urls
     for url in urls:

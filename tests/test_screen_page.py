@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from app import socketio
-from conftest import phone, received, vote
+from conftest import Modules, module_tree, phone, received, vote
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -55,37 +55,6 @@ class Assets(HTMLParser):
         for name, value in attrs:
             if name in ("src", "href") and value is not None:
                 self.urls.append(value)
-
-
-class Modules(HTMLParser):
-    """A page's module scripts and the modules it asks the browser to fetch ahead."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: list[str] = []
-        self.preloaded: set[str] = set()
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "script" and attrs.get("type") == "module":
-            self.entries.append(attrs["src"])
-        elif tag == "link" and attrs.get("rel") == "modulepreload":
-            self.preloaded.add(attrs["href"])
-
-
-IMPORT = re.compile(r'^import\s[^;]*?\sfrom\s"(\./[^"]+)";', re.M)
-
-
-def _module_tree(entry: Path) -> set[Path]:
-    """`entry` and every module it imports, directly or not."""
-    seen: set[Path] = set()
-    todo = [entry.resolve()]
-    while todo:
-        path = todo.pop()
-        if path not in seen:
-            seen.add(path)
-            todo += [(path.parent / m).resolve() for m in IMPORT.findall(path.read_text())]
-    return seen
 
 
 # -- the page ----------------------------------------------------------------------------------
@@ -146,7 +115,7 @@ def test_the_script_is_modules_the_page_fetches_ahead(client, api):
     parser.feed(html)
     assert parser.entries == ["/static/screen/main.js"]
     assert html.index("/static/vendor/socket.io.min.js") < html.index('type="module"')
-    tree = _module_tree(STATIC / "screen" / "main.js")
+    tree = module_tree(STATIC / "screen" / "main.js")
     urls = {"/static/" + p.relative_to(STATIC).as_posix() for p in tree}
     assert parser.preloaded == urls
     assert tree == {p.resolve() for p in (STATIC / "screen").glob("*.js")}  # none left unused

@@ -126,13 +126,10 @@ def run(kind: str, src: Path, out: Path, encoding: str, process: bool = True) ->
     args = [sys.executable, "-m", "voting.render", kind, str(src), str(out), encoding,
             str(MAX_PAGES)]  # fmt: skip
 
-    def call() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
+    try:
+        done = subprocess.run(
             args, capture_output=True, text=True, timeout=TIMEOUT, cwd=Path(__file__).parent.parent
         )
-
-    try:
-        done = call()
     except subprocess.TimeoutExpired:
         return {"error": "render_failed"}
     lines = done.stdout.strip().splitlines()

@@ -3,7 +3,7 @@
  * as a QR code, withdraw). A material is viewed with the phones' own reader (static/reader.js),
  * which the console may use without a key. */
 import { $, clear, el, fill, texts } from "../lib/dom.js";
-import { api, fail, localError, show } from "../lib/api.js";
+import { api, fail, show, uploadEach } from "../lib/api.js";
 import { BASE, MID, items } from "./meeting.js";
 
 const T = texts();
@@ -110,23 +110,11 @@ function remove(m) {
   }, fail);
 }
 
-/* One file after another: each is checked here for its size first, then drawn by the server. */
+/* One file after another, to an item or (none chosen) to the meeting's general materials. */
 function upload(files) {
   const item = $("material-item").value;
-  return files.reduce((done, file) => done.then(() => {
-    if (file.size > LIMIT_MB * 1048576) {
-      const size = (file.size / 1048576).toFixed(1);
-      return fail(localError(fill(T.mat_too_large, { name: file.name, size: size, limit: LIMIT_MB })));
-    }
-    const form = new FormData();
-    form.append("file", file);
-    if (item) form.append("item", item);
-    show(fill(T.mat_uploading, { name: file.name }));
-    return api("POST", BASE + "/materials", undefined, form).then((m) => {
-      show(fill(T.mat_uploaded, { name: m.name }));
-      return load();
-    }, fail);
-  }), Promise.resolve());
+  const words = { too_large: T.mat_too_large, uploading: T.mat_uploading, uploaded: T.mat_uploaded };
+  return uploadEach(files, BASE + "/materials", LIMIT_MB, words, item ? { item: item } : {}, load);
 }
 
 function reading(method, confirmText) {

@@ -142,3 +142,23 @@ export function oneAtATime(load) {
   }
   return run;
 }
+
+/* Files uploaded one after another to `url` (multipart `file`, and `fields`), each checked here
+ * against `limitMb` first, then drawn by the server; `words` gives the toasts (too_large,
+ * uploading, uploaded), `after()` runs after each upload. */
+export function uploadEach(files, url, limitMb, words, fields, after) {
+  return files.reduce((done, file) => done.then(() => {
+    if (file.size > limitMb * 1048576) {
+      const size = (file.size / 1048576).toFixed(1);
+      return fail(localError(fill(words.too_large, { name: file.name, size: size, limit: limitMb })));
+    }
+    const form = new FormData();
+    form.append("file", file);
+    Object.keys(fields).forEach((k) => form.append(k, fields[k]));
+    show(fill(words.uploading, { name: file.name }));
+    return api("POST", url, undefined, form).then((m) => {
+      show(fill(words.uploaded, { name: m.name }));
+      return after();
+    }, fail);
+  }), Promise.resolve());
+}

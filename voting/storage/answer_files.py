@@ -13,20 +13,14 @@ import sqlite3
 from voting.errors import NotFound
 from voting.records import Material, ShownMaterial
 from voting.storage.audit import append_audit
+from voting.storage.followups import own_followup
 from voting.storage.materials import COLUMNS, record
 from voting.storage.rows import now
 
 
 def _status(conn: sqlite3.Connection, meeting_id: int, item_id: int) -> str:
     """The follow-up's status; NotFound when the item (of this meeting) has none of its own."""
-    found = conn.execute(
-        "SELECT f.status FROM followups f JOIN items i ON i.id = f.item_id"
-        " WHERE f.item_id = ? AND i.meeting_id = ?",
-        (item_id, meeting_id),
-    ).fetchone()
-    if found is None:
-        raise NotFound("第 %(item)s 项没有整改记录。", item=item_id)
-    return str(found["status"])
+    return str(own_followup(conn, meeting_id, item_id)["status"])
 
 
 def check(conn: sqlite3.Connection, meeting_id: int, item_id: int) -> None:

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from voting import clock, rules
+from voting.errors import NotFound
 from voting.records import Followup, FollowupEntry
 from voting.results import add_months, needs_followup
 from voting.settings import FollowupChange
@@ -50,6 +51,19 @@ def start_followups(
             "verdict": verdict,
         }  # fmt: skip
     return created
+
+
+def own_followup(conn: sqlite3.Connection, meeting_id: int, item_id: int) -> sqlite3.Row:
+    """The item's own follow-up record (not one it carries); NotFound when the item, of this
+    meeting, has none."""
+    found = conn.execute(
+        "SELECT f.* FROM followups f JOIN items i ON i.id = f.item_id"
+        " WHERE f.item_id = ? AND i.meeting_id = ?",
+        (item_id, meeting_id),
+    ).fetchone()
+    if found is None:
+        raise NotFound("第 %(item)s 项没有整改记录。", item=item_id)
+    return found
 
 
 def _earlier_followup(conn: sqlite3.Connection, meeting_id: int, subject: str) -> int | None:

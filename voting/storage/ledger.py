@@ -22,13 +22,12 @@ from datetime import date, datetime
 from typing import Any
 
 from voting import rules
-from voting.errors import NotFound
 from voting.ledger import ANSWER_FIELDS, AnswerChange
 from voting.records import LedgerEntry, LedgerEvent, ShownMaterial
 from voting.settings import FollowupChange
 from voting.storage.answer_files import files_by_item
 from voting.storage.audit import append_audit
-from voting.storage.followups import set_followup
+from voting.storage.followups import own_followup, set_followup
 from voting.storage.rows import now
 
 _ACTIONS = (
@@ -173,13 +172,7 @@ def set_answer(
     """Record the department's answer on the item's own follow-up (and its status, when
     given, as `set_followup` does: its own audit entry). Audit-logged as `followup_answer`
     `{item, status, before, after}` when the answer changed."""
-    found = conn.execute(
-        "SELECT f.* FROM followups f JOIN items i ON i.id = f.item_id"
-        " WHERE f.item_id = ? AND i.meeting_id = ?",
-        (item_id, meeting_id),
-    ).fetchone()
-    if found is None:
-        raise NotFound("第 %(item)s 项没有整改记录。", item=item_id)
+    found = own_followup(conn, meeting_id, item_id)
     if change.status is not None and change.status != found["status"]:
         set_followup(conn, meeting_id, item_id, FollowupChange(status=change.status), today)
     before = _answer_of(found)
